@@ -1,0 +1,131 @@
+"""Cards: a note's facets compiled into question/answer and cloze cards with stable ids.
+
+A card's id is its note's id plus its facet or local id, never its text, so editing an answer keeps
+the card's review history; `content_hash` tells later stages that the text changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from .notes import CLOZE, Note, cloze_numbers
+
+CONCEPT_QUESTIONS = {
+    "definition": "What is {title}?",
+    "why": "Why does {title} matter?",
+    "when": "When would you use {title}?",
+    "how": "How does {title} work?",
+    "pros": "What is the main advantage of {title}?",
+    "cons": "What is the main drawback of {title}?",
+    "pitfalls": "What goes wrong with {title} in practice?",
+    "example": "Give an example of {title}.",
+    "formula": "What is the formula for {title}?",
+}
+REVERSE_QUESTION = "Which term is defined as: {definition}"
+VS_QUESTION = "{title} vs {other}: what is the difference?"
+CASE_QUESTIONS = {
+    "framing": "How do you frame the ML problem and its business goal?",
+    "data": "What data do you use, and where does it come from?",
+    "labels": "Where do the labels come from, and how delayed or noisy are they?",
+    "features": "What are the key features?",
+    "model": "What is the baseline, and what stronger model follows?",
+    "offline_metrics": "Which offline metrics do you use?",
+    "online_metrics": "Which online metrics and experiment do you use?",
+    "serving": "What are the serving constraints, and how do you meet them?",
+    "pitfalls": "What are the main pitfalls?",
+}
+
+
+@dataclass(frozen=True)
+class Card:
+    """One reviewable card. For a cloze card, `question` holds the raw cloze text and `ordinal`
+    the deletion number it asks for; `anki_id` is the Anki note it belongs to."""
+
+    id: str
+    note_id: str
+    anki_id: str
+    kind: str  # "basic" or "cloze"
+    facet: str  # definition, why, ..., reverse, vs, card, cloze, or a case step
+    title: str  # the concept or case
+    question: str
+    answer: str
+    extra: str
+    deck: str
+    tags: tuple[str, ...]
+    source: str
+    path: str
+    line: int
+    ordinal: int = 0
+    content_hash: str = ""
+
+    def front(self) -> str:
+        """The question as Markdown (a cloze shows its deletion as [...] or its hint)."""
+        return cloze_side(self.question, self.ordinal, reveal=False) if self.kind == "cloze" else self.question
+
+    def back(self) -> str:
+        """The answer as Markdown (a cloze shows its whole text, the asked deletion in bold)."""
+        return cloze_side(self.question, self.ordinal, reveal=True) if self.kind == "cloze" else self.answer
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id, "note_id": self.note_id, "kind": self.kind, "facet": self.facet,
+            "deck": self.deck, "tags": list(self.tags), "question": self.front(), "answer": self.back(),
+            "extra": self.extra, "source": self.source, "path": self.path, "line": self.line,
+            "content_hash": self.content_hash,
+        }
+
+
+def cloze_side(text: str, ordinal: int, reveal: bool) -> str:
+    def replace(m: re.Match) -> str:
+        if int(m.group(1)) != ordinal:
+            return m.group(2)
+        if reveal:
+            return f"**{m.group(2)}**"
+        return f"[{m.group(3)}]" if m.group(3) else "[...]"
+
+    return CLOZE.sub(replace, text)
+
+
+def compile_note(note: Note) -> list[Card]:
+    """Compile one validated note into its cards, in the order a learner should meet them."""
+    cards: list[Card] = []
+    title = note.title
+
+    def add(local: str, facet: str, question: str, entry, kind="basic", ordinal=0, anki_local=None):
+        card_id = f"{note.id}/{local}"
+        answer = entry.answer if kind == "basic" else ""
+        if facet == "reverse":
+            answer = title
+        cards.append(Card(
+            id=card_id, note_id=note.id, anki_id=f"{note.id}/{anki_local}" if anki_local else card_id,
+            kind=kind, facet=facet, title=title, question=question, answer=answer,
+            extra=entry.extra, deck=note.deck, tags=note.tags,
+            source=entry.source or note.source, path=note.path, line=entry.line, ordinal=ordinal,
+            content_hash=_hash(question, answer, entry.extra),
+        ))
+
+    for entry in note.entries:
+        if entry.kind == "facet":
+            if note.kind == "case":
+                question = entry.question or f"Case: {title}. {CASE_QUESTIONS[entry.key]}"
+            else:
+                question = entry.question or CONCEPT_QUESTIONS[entry.key].format(title=title)
+            add(entry.key, entry.key, question, entry)
+            if entry.key == "definition":
+                if note.reverse:
+                    add("reverse", "reverse", REVERSE_QUESTION.format(definition=entry.answer), entry)
+        elif entry.kind == "vs":
+            question = entry.question or VS_QUESTION.format(title=title, other=entry.other)
+            add(f"vs-{entry.key}", "vs", question, entry)
+        elif entry.kind == "card":
+            add(entry.key, "card", entry.question, entry)
+        else:
+            for n in cloze_numbers(entry.answer):
+                add(f"{entry.key}/c{n}", "cloze", entry.answer, entry, "cloze", n, entry.key)
+    return cards
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).hexdigest()

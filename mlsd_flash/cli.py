@@ -1,0 +1,195 @@
+"""The `mlsd-flash` command: parse the arguments, call the core, render the result.
+
+Heavy modules (rich, fsrs, genanki, sqlite) are imported inside the commands that need them, so
+every command starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import ConfigError, Paths, Settings, load_settings, resolve_paths
+
+
+class App:
+    """What every command shares: the paths, the settings and the deck, each loaded when first used."""
+
+    def __init__(self, data_dir: str | None):
+        self.paths: Paths = resolve_paths(data_dir)
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = load_settings(self.paths.config_file)
+            except ConfigError as exc:
+                raise click.ClickException(str(exc)) from None
+        return self._settings
+
+    def card_paths(self, personal: bool = True) -> list[Path]:
+        from .deck import builtin_cards_dir
+
+        paths = [builtin_cards_dir()]
+        if personal:
+            if self.paths.personal_dir.is_dir():
+                paths.append(self.paths.personal_dir)
+            paths.extend(Path(d) for d in self.settings.card_dirs)
+        return paths
+
+    def deck(self, paths: list[Path] | None = None, personal: bool = True):
+        from .deck import load
+
+        cache = self.paths.cache_dir if paths is None else None
+        return load(paths or self.card_paths(personal), cache)
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mlsd-flash")
+@click.option("--data-dir", type=click.Path(file_okay=False), envvar="MLSD_FLASH_HOME",
+              help="Folder for your history, settings and cards (default: the platform's user folders).")
+@click.pass_context
+def main(ctx: click.Context, data_dir: str | None) -> None:
+    """Spaced-repetition flashcards for machine-learning system design interviews."""
+    ctx.obj = App(data_dir)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Also apply the deck's style rules (answer length, lists, sources).")
+@pass_app
+def check(app: App, paths: tuple[Path, ...], strict: bool) -> None:
+    """Validate card files (default: the built-in deck and your own cards).
+
+    Prints every problem as path:line:column: message and exits 1 if there is any.
+    """
+    deck = app.deck(list(paths) or None)
+    problems = list(deck.problems)
+    if strict:
+        from .style import strict_problems
+
+        problems += strict_problems(deck.cards)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    counts: dict[str, int] = {}
+    for card in deck.cards:
+        counts[card.deck] = counts.get(card.deck, 0) + 1
+    click.echo(f"{deck.note_count} notes, {len(deck.cards)} cards in {len(deck.files)} files")
+    for name, count in counts.items():
+        click.echo(f"  {count:5d}  {name}")
+    if problems:
+        fail(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
+
+
+@main.command("list")
+@click.option("--deck", "deck_name", help="Only cards under this deck path, e.g. 'Data::Sampling'.")
+@click.option("--tag", help="Only cards with this tag.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@pass_app
+def list_cards(app: App, deck_name: str | None, tag: str | None, as_json: bool) -> None:
+    """List cards: id, deck and question."""
+    deck = app.deck()
+    cards = deck.select(deck_name, tag)
+    if deck_name and not cards and not deck.select(deck_name):
+        fail(f"no deck named '{deck_name}'")
+    if as_json:
+        click.echo(json.dumps([c.to_dict() for c in cards], indent=2, ensure_ascii=False))
+        return
+    for card in cards:
+        question = " ".join(card.front().split())
+        click.echo(f"{card.id}\t{card.deck}\t{question}")
+
+
+@main.command()
+@click.argument("card_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@pass_app
+def show(app: App, card_id: str, as_json: bool) -> None:
+    """Show a card's question, answer and source (or all cards of a note)."""
+    deck = app.deck()
+    cards = [deck.get(card_id)] if deck.get(card_id) else [c for c in deck.cards if c.note_id == card_id]
+    if not cards:
+        import difflib
+
+        ids = list(deck.by_id())
+        close = difflib.get_close_matches(card_id, ids, n=3, cutoff=0.6)
+        close += [i for i in ids if i.startswith(card_id) and i not in close][: 3 - len(close)]
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        fail(f"unknown card id '{card_id}'{hint}")
+    if as_json:
+        click.echo(json.dumps([c.to_dict() for c in cards], indent=2, ensure_ascii=False))
+        return
+    for i, card in enumerate(cards):
+        if i:
+            click.echo()
+        click.echo(click.style(card.id, bold=True) + f"  ({card.deck})")
+        click.echo(f"Q: {card.front()}")
+        click.echo(f"A: {card.back()}")
+        if card.extra:
+            click.echo(f"Extra: {card.extra}")
+        click.echo(f"Source: {card.source or '(none)'}")
+        click.echo(f"At: {card.path}:{card.line}")
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.argument("value", required=False, nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@pass_app
+def config(app: App, name: str | None, value: tuple[str, ...], as_json: bool) -> None:
+    """Show the settings, or change one: `mlsd-flash config new_per_day 30`."""
+    from .config import DESCRIPTIONS, save_settings, with_setting
+
+    settings = app.settings
+    if name and value:
+        try:
+            settings = with_setting(settings, name, " ".join(value))
+        except ConfigError as exc:
+            fail(str(exc))
+        try:
+            save_settings(app.paths.config_file, settings)
+        except OSError as exc:
+            fail(f"cannot write {app.paths.config_file}: {exc.strerror or exc}")
+        click.echo(f"{name} = {_format_setting(settings.to_dict()[name])}  (saved to {app.paths.config_file})")
+        return
+    values = settings.to_dict()
+    if name:
+        if name not in values:
+            fail(f"unknown setting '{name}' (known: {', '.join(values)})")
+        values = {name: values[name]}
+    if as_json:
+        click.echo(json.dumps(values, indent=2))
+        return
+    for key, val in values.items():
+        click.echo(f"{key} = {_format_setting(val)}" + click.style(f"    # {DESCRIPTIONS[key]}", dim=True))
+    if not name:
+        click.echo(click.style(f"# file: {app.paths.config_file}", dim=True))
+
+
+def _format_setting(value) -> str:
+    if isinstance(value, list):
+        return " ".join(value) if value else "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def run() -> None:
+    """Entry point: no traceback for a closed pipe or Ctrl-C outside the review."""
+    try:
+        main()
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(1)

@@ -1,0 +1,199 @@
+"""Settings and paths: where the user's data lives and how the scheduler behaves.
+
+Paths follow the platform's conventions (platformdirs) unless `MLSD_FLASH_HOME` or `--data-dir`
+names one folder for everything, which is also how tests keep away from the real home.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+APP = "mlsd-flash"
+HOME_ENV = "MLSD_FLASH_HOME"
+
+
+class ConfigError(Exception):
+    """A setting with a value we cannot use; the message names the setting and the file."""
+
+
+@dataclass(frozen=True)
+class Paths:
+    data_dir: Path
+    config_file: Path
+    cache_dir: Path
+
+    @property
+    def history_db(self) -> Path:
+        return self.data_dir / "history.sqlite3"
+
+    @property
+    def personal_dir(self) -> Path:
+        return self.data_dir / "cards"
+
+    @property
+    def personal_file(self) -> Path:
+        return self.personal_dir / "personal.yaml"
+
+
+def resolve_paths(data_dir: str | os.PathLike | None = None) -> Paths:
+    base = data_dir or os.environ.get(HOME_ENV)
+    if base:
+        base = Path(base).expanduser()
+        return Paths(base, base / "config.yaml", base / "cache")
+    import platformdirs
+
+    return Paths(
+        Path(platformdirs.user_data_dir(APP, appauthor=False)),
+        Path(platformdirs.user_config_dir(APP, appauthor=False)) / "config.yaml",
+        Path(platformdirs.user_cache_dir(APP, appauthor=False)),
+    )
+
+
+_STEP = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_steps(value) -> tuple[str, ...]:
+    """Learning steps as Anki writes them: '1m 10m', each a number and a unit (s, m, h, d)."""
+    items = value.split() if isinstance(value, str) else list(value or [])
+    steps = []
+    for item in items:
+        item = str(item).strip()
+        if not _STEP.match(item) or float(_STEP.match(item).group(1)) <= 0:
+            raise ValueError(f"'{item}' is not a step such as 1m, 10m, 1h or 1d")
+        steps.append(item)
+    return tuple(steps)
+
+
+def step_seconds(step: str) -> float:
+    number, unit = _STEP.match(step).groups()
+    return float(number) * _UNIT_SECONDS[unit]
+
+
+@dataclass(frozen=True)
+class Settings:
+    desired_retention: float = 0.9
+    learning_steps: tuple[str, ...] = ("1m", "10m")
+    relearning_steps: tuple[str, ...] = ("10m",)
+    maximum_interval: int = 36500
+    new_per_day: int = 20
+    reviews_per_day: int = 200
+    day_starts_at: int = 4
+    fuzz: bool = True
+    new_order: str = "deck"
+    card_dirs: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        for k in ("learning_steps", "relearning_steps", "card_dirs"):
+            d[k] = list(d[k])
+        return d
+
+
+DESCRIPTIONS = {
+    "desired_retention": "share of cards you want to recall when they come due (0.70-0.99)",
+    "learning_steps": "waits between the first answers of a new card, e.g. '1m 10m'",
+    "relearning_steps": "waits after a forgotten review card, e.g. '10m'",
+    "maximum_interval": "longest interval in days",
+    "new_per_day": "new cards introduced per day",
+    "reviews_per_day": "most review cards shown per day",
+    "day_starts_at": "local hour at which a new day starts (0-23)",
+    "fuzz": "spread due dates a little so cards learned together don't stay together (true/false)",
+    "new_order": "order of new cards: deck or random",
+    "card_dirs": "extra folders of your own YAML notes",
+}
+
+
+def _coerce(name: str, value):
+    """Turn a value from the file or the command line into the setting's type, or say why not."""
+    try:
+        if name == "desired_retention":
+            v = float(value)
+            if not 0.7 <= v <= 0.99:
+                raise ValueError("must be between 0.70 and 0.99")
+            return v
+        if name in ("learning_steps", "relearning_steps"):
+            steps = parse_steps(value)
+            if name == "learning_steps" and not steps:
+                raise ValueError("needs at least one step, e.g. '1m 10m'")
+            return steps
+        if name in ("maximum_interval", "new_per_day", "reviews_per_day", "day_starts_at"):
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError("must be a whole number")
+            v = int(str(value).strip())
+            low, high = {"maximum_interval": (1, 36500), "day_starts_at": (0, 23)}.get(name, (0, 100000))
+            if not low <= v <= high:
+                raise ValueError(f"must be between {low} and {high}")
+            return v
+        if name == "fuzz":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("true", "yes", "on", "1"):
+                return True
+            if text in ("false", "no", "off", "0"):
+                return False
+            raise ValueError("must be true or false")
+        if name == "new_order":
+            if value not in ("deck", "random"):
+                raise ValueError("must be 'deck' or 'random'")
+            return value
+        if name == "card_dirs":
+            items = [value] if isinstance(value, str) else list(value or [])
+            return tuple(str(Path(str(v)).expanduser()) for v in items)
+    except ValueError as exc:
+        msg = str(exc)
+        if msg.startswith(("could not convert", "invalid literal")):
+            msg = "must be a number"
+        raise ConfigError(f"{name} {msg} (got {value!r})") from None
+    raise ConfigError(f"unknown setting '{name}' (known: {', '.join(DESCRIPTIONS)})")
+
+
+def load_settings(config_file: Path) -> Settings:
+    """Read the settings file; a missing file means the defaults."""
+    import yaml
+
+    try:
+        text = config_file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{config_file}: cannot read settings: {exc}") from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{config_file}:{mark.line + 1}:{mark.column + 1}" if mark else str(config_file)
+        raise ConfigError(f"{where}: settings are not valid YAML") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{config_file}: settings must be a mapping of names to values")
+    values = {}
+    for name, value in data.items():
+        try:
+            values[name] = _coerce(str(name), value)
+        except ConfigError as exc:
+            raise ConfigError(f"{config_file}: {exc}") from None
+    return Settings(**values)
+
+
+def with_setting(settings: Settings, name: str, value) -> Settings:
+    known = {f.name for f in fields(Settings)}
+    if name not in known:
+        raise ConfigError(f"unknown setting '{name}' (known: {', '.join(DESCRIPTIONS)})")
+    return Settings(**{**settings.__dict__, name: _coerce(name, value)})
+
+
+def save_settings(config_file: Path, settings: Settings) -> None:
+    """Write only the settings that differ from the defaults, atomically."""
+    import yaml
+
+    defaults = Settings().to_dict()
+    changed = {k: v for k, v in settings.to_dict().items() if defaults[k] != v}
+    config_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = config_file.with_suffix(".tmp")
+    tmp.write_text("# mlsd-flash settings (see `mlsd-flash config`)\n" + yaml.safe_dump(changed, sort_keys=False),
+                   encoding="utf-8")
+    os.replace(tmp, config_file)
