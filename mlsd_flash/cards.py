@@ -7,10 +7,13 @@ the card's review history; `content_hash` tells later stages that the text chang
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .notes import CLOZE, Note, cloze_numbers
+from .cloze import cloze_numbers, cloze_side
+
+if TYPE_CHECKING:
+    from .notes import Note
 
 CONCEPT_QUESTIONS = {
     "definition": "What is {title}?",
@@ -77,18 +80,7 @@ class Card:
         }
 
 
-def cloze_side(text: str, ordinal: int, reveal: bool) -> str:
-    def replace(m: re.Match) -> str:
-        if int(m.group(1)) != ordinal:
-            return m.group(2)
-        if reveal:
-            return f"**{m.group(2)}**"
-        return f"[{m.group(3)}]" if m.group(3) else "[...]"
-
-    return CLOZE.sub(replace, text)
-
-
-def compile_note(note: Note) -> list[Card]:
+def compile_note(note: "Note") -> list[Card]:
     """Compile one validated note into its cards, in the order a learner should meet them."""
     cards: list[Card] = []
     title = note.title

@@ -16,6 +16,9 @@ from . import __version__
 from .config import ConfigError, Paths, Settings, load_settings, resolve_paths
 
 
+CASE_STEPS = ("framing", "data", "labels", "features", "model", "offline_metrics", "online_metrics", "serving")
+
+
 class App:
     """What every command shares: the paths, the settings and the deck, each loaded when first used."""
 
@@ -176,6 +179,131 @@ def config(app: App, name: str | None, value: tuple[str, ...], as_json: bool) ->
         click.echo(f"{key} = {_format_setting(val)}" + click.style(f"    # {DESCRIPTIONS[key]}", dim=True))
     if not name:
         click.echo(click.style(f"# file: {app.paths.config_file}", dim=True))
+
+
+def open_history(app: App, create: bool = True):
+    from .history import HistoryError, open_history as open_db
+
+    try:
+        return open_db(app.paths.history_db, create=create)
+    except HistoryError as exc:
+        fail(str(exc))
+
+
+def review_cards(app: App, deck_name: str | None, tag: str | None):
+    """The cards to review: valid ones only, with one warning per broken file (never blocking)."""
+    deck = app.deck()
+    if deck.problems:
+        files = sorted({p.path for p in deck.problems})
+        first = deck.problems[0]
+        click.echo(click.style(f"warning: {len(deck.problems)} problem(s) in {', '.join(files)} "
+                               f"(first: {first}); reviewing the valid cards. Run `mlsd-flash check`.",
+                               fg="yellow"), err=True)
+    cards = deck.select(deck_name, tag)
+    if deck_name and not cards:
+        fail(f"no cards in deck '{deck_name}'")
+    if tag and not cards:
+        fail(f"no cards with tag '{tag}'")
+    return deck, cards
+
+
+@main.command()
+@click.option("--deck", "deck_name", help="Only cards under this deck path, e.g. 'Data::Sampling'.")
+@click.option("--tag", help="Only cards with this tag.")
+@click.option("--new", "new_limit", type=click.IntRange(0), help="New cards today (instead of the setting).")
+@click.option("--limit", type=click.IntRange(1), help="Stop after this many answers.")
+@click.option("--case", "case_id", help="Rehearse one interview case's cards in framework order, due or not.")
+@click.option("--record", is_flag=True, help="With --case: record the answers in your history.")
+@pass_app
+def review(app: App, deck_name, tag, new_limit, limit, case_id, record) -> None:
+    """Review today's cards in the terminal.
+
+    Keys: space or enter shows the answer; 1 Again, 2 Hard, 3 Good, 4 Easy; u undoes the last answer;
+    s buries the card until tomorrow; q quits (everything answered is saved).
+    """
+    from .history import HistoryError
+    from .session import Practice, Session
+    from .terminal import Keys, Screen, run_review, wall_clock
+
+    clock = wall_clock()
+    deck, cards = review_cards(app, deck_name, tag)
+    history = open_history(app)
+    try:
+        if case_id:
+            case_cards = [c for c in deck.cards if c.note_id == case_id]
+            if not case_cards:
+                cases = sorted({c.note_id for c in deck.cards if c.facet in CASE_STEPS})
+                import difflib
+
+                close = difflib.get_close_matches(case_id, cases, n=3)
+                fail(f"unknown case '{case_id}'" + (f"; did you mean {', '.join(close)}?" if close else
+                                                    "; see `mlsd-flash list --cases`"))
+            session = Practice(case_cards, history, app.settings, clock, record=record)
+        else:
+            if record:
+                fail("--record goes with --case")
+            session = Session(cards, history, app.settings, clock, new_limit=new_limit, limit=limit)
+        run_review(session, Screen(), Keys(), clock, practice=bool(case_id))
+    except HistoryError as exc:
+        fail(str(exc))
+    finally:
+        history.close()
+
+
+@main.command()
+@click.option("--deck", "deck_name", help="Only cards under this deck path.")
+@click.option("--tag", help="Only cards with this tag.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@pass_app
+def due(app: App, deck_name, tag, as_json) -> None:
+    """Today's counts of new, learning and review cards per deck, and the next due time."""
+    from .session import Session
+    from .terminal import wall_clock
+
+    clock = wall_clock()
+    _, cards = review_cards(app, deck_name, tag)
+    history = open_history(app)
+    try:
+        session = Session(cards, history, app.settings, clock)
+        new_ids = {c.id for c in session.queue.main} - {c.id for c in cards if history.state(c.id)}
+        per_deck: dict[str, dict[str, int]] = {}
+        for card in session.queue.learning + session.queue.main:
+            kind = "learning" if card in session.queue.learning else "new" if card.id in new_ids else "review"
+            per_deck.setdefault(card.deck, {"new": 0, "learning": 0, "review": 0})[kind] += 1
+        next_due = session.next_due_after_today()
+    finally:
+        history.close()
+    totals = {k: sum(d[k] for d in per_deck.values()) for k in ("new", "learning", "review")}
+    from .scheduler import from_ms
+
+    next_text = from_ms(next_due).isoformat() if next_due else None
+    if as_json:
+        click.echo(json.dumps({"decks": per_deck, "total": totals, "next_due": next_text}, indent=2))
+        return
+    for name, c in per_deck.items():
+        click.echo(f"{name}: new {c['new']}, learning {c['learning']}, review {c['review']}")
+    click.echo(f"Total: new {totals['new']}, learning {totals['learning']}, review {totals['review']}")
+    if next_due:
+        from datetime import datetime
+
+        click.echo(f"Next due: {datetime.fromtimestamp(next_due / 1000).astimezone():%Y-%m-%d %H:%M}")
+
+
+@main.command()
+@pass_app
+def rebuild(app: App) -> None:
+    """Recompute every card's schedule by replaying the review log (after changing settings)."""
+    from .history import HistoryError
+    from .scheduler import Scheduler
+
+    history = open_history(app)
+    try:
+        count = history.rebuild(Scheduler(app.settings).replay)
+    except HistoryError as exc:
+        fail(str(exc))
+    finally:
+        history.close()
+    click.echo(f"Rebuilt the schedule of {count} cards from the review log.")
 
 
 def _format_setting(value) -> str:

@@ -11,8 +11,8 @@ import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cards import Card, compile_note
-from .notes import Note, Problem, parse_file
+from .cards import Card
+from .problems import Problem
 
 CACHE_VERSION = 1
 BUILTIN_IN_WHEEL = Path(__file__).parent / "builtin_cards"
@@ -96,6 +96,9 @@ def load(paths: list[Path], cache_dir: Path | None = None) -> Deck:
 
 
 def compile_files(files: list[Path]) -> Deck:
+    from .cards import compile_note
+    from .notes import Note, parse_file
+
     cards: list[Card] = []
     problems: list[Problem] = []
     seen: dict[str, Note] = {}

@@ -12,13 +12,15 @@ from pathlib import Path
 
 import yaml
 
+from .cloze import CLOZE
+from .problems import Problem
+
 try:  # the C parser is many times faster; fall back for builds without libyaml
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-CLOZE = re.compile(r"\{\{c(\d+)::(.*?)(?:::(.*?))?\}\}", re.S)
 
 CONCEPT_FACETS = ("definition", "why", "when", "how", "pros", "cons", "pitfalls", "example", "formula")
 CASE_FACETS = (
@@ -38,19 +40,6 @@ _STR = "tag:yaml.org,2002:str"
 _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
 _PLAIN_SCALARS = frozenset({_STR, _NULL, _BOOL, "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a card file, where it is."""
-
-    path: str
-    line: int
-    column: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.message}"
 
 
 @dataclass
@@ -365,11 +354,6 @@ def _check_cloze(r: _Reader, node: yaml.Node, text: str, where: str) -> bool:
             r.problem(node, f"{where} has an empty or zero-numbered deletion '{m.group(0)}'")
             return False
     return True
-
-
-def cloze_numbers(text: str) -> list[int]:
-    """The distinct deletion numbers of a cloze text, in ascending order."""
-    return sorted({int(m.group(1)) for m in CLOZE.finditer(text)})
 
 
 def _short(tag: str) -> str:

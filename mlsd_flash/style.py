@@ -9,7 +9,7 @@ import re
 from collections import defaultdict
 
 from .cards import Card
-from .notes import Problem
+from .problems import Problem
 
 MAX_ANSWER_WORDS = 50
 MAX_ITEMS = 4

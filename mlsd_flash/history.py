@@ -1,0 +1,314 @@
+"""The review history: one SQLite file with an append-only review log and a cache of card states.
+
+The log is the source of truth; the `cards` table is a cache that `rebuild` recomputes by replaying
+the log. Every answer is one durable transaction (WAL, synchronous=FULL) committed before the next
+card is shown. An existing file is never deleted or recreated: a database we cannot use is
+reported, not "repaired".
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+SCHEMA_VERSION = 1
+NEW, LEARNING, REVIEW, RELEARNING = 0, 1, 2, 3
+
+MIGRATIONS = {
+    1: """
+    CREATE TABLE reviews (
+        id INTEGER PRIMARY KEY,
+        card_id TEXT NOT NULL,
+        rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
+        reviewed_at INTEGER NOT NULL,      -- UTC, milliseconds since the epoch
+        duration_ms INTEGER,
+        content_hash TEXT,                 -- the card's text as it was answered
+        state_before INTEGER NOT NULL, step_before INTEGER, stability_before REAL,
+        difficulty_before REAL, due_before INTEGER, last_review_before INTEGER,
+        state_after INTEGER NOT NULL, step_after INTEGER, stability_after REAL,
+        difficulty_after REAL, due_after INTEGER NOT NULL,
+        interval_ms INTEGER NOT NULL       -- from this review to the next due time
+    );
+    CREATE INDEX reviews_by_card ON reviews (card_id, id);
+    CREATE INDEX reviews_by_time ON reviews (reviewed_at);
+    CREATE TABLE cards (
+        card_id TEXT PRIMARY KEY,
+        state INTEGER NOT NULL, step INTEGER, stability REAL, difficulty REAL,
+        due INTEGER NOT NULL, last_review INTEGER, reps INTEGER NOT NULL, lapses INTEGER NOT NULL,
+        content_hash TEXT
+    ) WITHOUT ROWID;
+    CREATE INDEX cards_by_due ON cards (due);
+    CREATE TABLE buried (card_id TEXT PRIMARY KEY, until INTEGER NOT NULL) WITHOUT ROWID;
+    """,
+}
+
+
+class HistoryError(Exception):
+    """The history database cannot be used; the message says why and which file."""
+
+
+@dataclass(frozen=True)
+class CardState:
+    """A card's FSRS memory state as cached in `cards` (times in UTC milliseconds)."""
+
+    state: int
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: int
+    last_review: int | None
+    reps: int = 0
+    lapses: int = 0
+    content_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class Review:
+    id: int
+    card_id: str
+    rating: int
+    reviewed_at: int
+    duration_ms: int | None
+    state_before: int
+    state_after: int
+    interval_ms: int
+
+
+class History:
+    """Reads and appends to one history database."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str):
+        self.conn = conn
+        self.path = path
+
+    # -- reading ---------------------------------------------------------------------------
+    def states(self) -> dict[str, CardState]:
+        rows = self.conn.execute(
+            "SELECT card_id, state, step, stability, difficulty, due, last_review, reps, lapses, content_hash FROM cards"
+        )
+        return {r[0]: CardState(*r[1:]) for r in rows}
+
+    def state(self, card_id: str) -> CardState | None:
+        row = self.conn.execute(
+            "SELECT state, step, stability, difficulty, due, last_review, reps, lapses, content_hash "
+            "FROM cards WHERE card_id = ?", (card_id,)).fetchone()
+        return CardState(*row) if row else None
+
+    def reviews_since(self, since_ms: int) -> list[Review]:
+        rows = self.conn.execute(
+            "SELECT id, card_id, rating, reviewed_at, duration_ms, state_before, state_after, interval_ms "
+            "FROM reviews WHERE reviewed_at >= ? ORDER BY id", (since_ms,))
+        return [Review(*r) for r in rows]
+
+    def reviews(self, card_id: str | None = None) -> list[Review]:
+        sql = ("SELECT id, card_id, rating, reviewed_at, duration_ms, state_before, state_after, interval_ms "
+               "FROM reviews")
+        rows = self.conn.execute(sql + " WHERE card_id = ? ORDER BY id" if card_id else sql + " ORDER BY id",
+                                 (card_id,) if card_id else ())
+        return [Review(*r) for r in rows]
+
+    def buried(self, now_ms: int) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT card_id FROM buried WHERE until > ?", (now_ms,))}
+
+    def reviewed_card_ids(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT card_id FROM cards")}
+
+    # -- writing ---------------------------------------------------------------------------
+    def record(self, card_id: str, rating: int, reviewed_at: int, duration_ms: int | None,
+               content_hash: str | None, schedule: Callable[[CardState | None], CardState]) -> int:
+        """Append one answer and update the card's cached state, in one durable transaction.
+
+        The state is re-read inside the transaction, so two sessions answering the same card both
+        land in the log and the cache follows the later one. Returns the new review's id.
+        """
+        with self._write():
+            before = self.state(card_id)
+            b = before or CardState(NEW, None, None, None, reviewed_at, None)
+            s = schedule(before)
+            lapses = b.lapses + (rating == 1 and b.state == REVIEW)
+            after = CardState(s.state, s.step, s.stability, s.difficulty, s.due, s.last_review, b.reps + 1,
+                              lapses, content_hash)
+            cur = self.conn.execute(
+                "INSERT INTO reviews (card_id, rating, reviewed_at, duration_ms, content_hash, state_before,"
+                " step_before, stability_before, difficulty_before, due_before, last_review_before, state_after,"
+                " step_after, stability_after, difficulty_after, due_after, interval_ms)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (card_id, rating, reviewed_at, duration_ms, content_hash, b.state, b.step, b.stability,
+                 b.difficulty, b.due if before else None, b.last_review, after.state, after.step,
+                 after.stability, after.difficulty, after.due, after.due - reviewed_at))
+            self._put_state(card_id, after)
+            return cur.lastrowid
+
+    def undo(self, review_id: int) -> str | None:
+        """Remove one review and restore the card's state from before it. Returns the card id."""
+        with self._write():
+            row = self.conn.execute(
+                "SELECT card_id, state_before, step_before, stability_before, difficulty_before, due_before,"
+                " last_review_before FROM reviews WHERE id = ?", (review_id,)).fetchone()
+            if row is None:
+                return None
+            card_id = row[0]
+            self.conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
+            if row[1] == NEW:
+                self.conn.execute("DELETE FROM cards WHERE card_id = ?", (card_id,))
+            else:
+                reps, lapses, content_hash = self._counts(card_id)
+                restored = CardState(row[1], row[2], row[3], row[4], row[5], row[6], reps, lapses, content_hash)
+                self._put_state(card_id, restored)
+            return card_id
+
+    def bury(self, card_id: str, until_ms: int) -> None:
+        with self._write():
+            self.conn.execute("INSERT OR REPLACE INTO buried (card_id, until) VALUES (?, ?)", (card_id, until_ms))
+
+    def unbury(self, card_id: str) -> None:
+        with self._write():
+            self.conn.execute("DELETE FROM buried WHERE card_id = ?", (card_id,))
+
+    def rebuild(self, replay: Callable[[str, list[tuple[int, int, int | None]]], CardState]) -> int:
+        """Recompute every cached card state from the log. `replay(card_id, [(rating, at_ms,
+        duration_ms)...])` gives the final state with its counts. Returns the number of cards rebuilt."""
+        by_card: dict[str, list] = {}
+        hashes: dict[str, str | None] = {}
+        for card_id, rating, at, duration, content_hash in self.conn.execute(
+                "SELECT card_id, rating, reviewed_at, duration_ms, content_hash FROM reviews ORDER BY id"):
+            by_card.setdefault(card_id, []).append((rating, at, duration))
+            hashes[card_id] = content_hash
+        with self._write():
+            self.conn.execute("DELETE FROM cards")
+            for card_id, answers in by_card.items():
+                s = replay(card_id, answers)
+                self._put_state(card_id, CardState(s.state, s.step, s.stability, s.difficulty, s.due,
+                                                   s.last_review, s.reps, s.lapses, hashes[card_id]))
+        return len(by_card)
+
+    def purge(self, card_ids: Iterable[str]) -> int:
+        """Delete the log and state of cards (used for orphans the user chose to remove)."""
+        ids = list(card_ids)
+        with self._write():
+            for card_id in ids:
+                self.conn.execute("DELETE FROM reviews WHERE card_id = ?", (card_id,))
+                self.conn.execute("DELETE FROM cards WHERE card_id = ?", (card_id,))
+                self.conn.execute("DELETE FROM buried WHERE card_id = ?", (card_id,))
+        return len(ids)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- internals -------------------------------------------------------------------------
+    def _counts(self, card_id: str) -> tuple[int, int, str | None]:
+        reps, lapses = self.conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(rating = 1 AND state_before = ?), 0) FROM reviews WHERE card_id = ?",
+            (REVIEW, card_id)).fetchone()
+        row = self.conn.execute("SELECT content_hash FROM reviews WHERE card_id = ? ORDER BY id DESC LIMIT 1",
+                                (card_id,)).fetchone()
+        return reps, lapses, row[0] if row else None
+
+    def _put_state(self, card_id: str, s: CardState) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO cards (card_id, state, step, stability, difficulty, due, last_review, reps,"
+            " lapses, content_hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (card_id, s.state, s.step, s.stability, s.difficulty, s.due, s.last_review, s.reps, s.lapses,
+             s.content_hash))
+
+    def _write(self):
+        return _Transaction(self.conn, self.path)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, turning a busy or read-only database into a HistoryError."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str):
+        self.conn, self.path = conn, path
+
+    def __enter__(self):
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _as_history_error(exc, self.path) from None
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            try:
+                self.conn.execute("COMMIT")
+                return False
+            except sqlite3.OperationalError as err:
+                self.conn.execute("ROLLBACK")
+                raise _as_history_error(err, self.path) from None
+        self.conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.Error):
+            raise _as_history_error(exc, self.path) from None
+        return False
+
+
+def _as_history_error(exc: Exception, path: str) -> HistoryError:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return HistoryError(f"{path}: the history is busy in another mlsd-flash process; try again")
+    if "readonly" in text or "read-only" in text:
+        return HistoryError(f"{path}: the history is read-only; check the folder's permissions")
+    return HistoryError(f"{path}: {text}")
+
+
+def open_history(path: Path | str, create: bool = True) -> History:
+    """Open (and create or migrate) the history database, or raise a HistoryError saying why not."""
+    path = Path(path)
+    shown = str(path)
+    if path == Path(":memory:"):
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+    else:
+        if not path.exists():
+            if not create:
+                raise HistoryError(f"{shown}: no review history yet")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise HistoryError(f"{path.parent}: cannot create the data folder: {exc.strerror}") from None
+        elif path.is_dir():
+            raise HistoryError(f"{shown}: is a folder, not a history database")
+        try:
+            conn = sqlite3.connect(str(path), isolation_level=None, timeout=10.0)
+        except sqlite3.Error as exc:
+            raise HistoryError(f"{shown}: cannot open the history: {exc}") from None
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise HistoryError(f"{shown}: written by a newer mlsd-flash (schema {version}, this one knows "
+                               f"{SCHEMA_VERSION}); upgrade mlsd-flash. The file was left untouched")
+        if version and not _has_tables(conn):
+            raise HistoryError(f"{shown}: not an mlsd-flash history database; the file was left untouched")
+        if version == 0 and _has_foreign_tables(conn):
+            raise HistoryError(f"{shown}: not an mlsd-flash history database; the file was left untouched")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA busy_timeout=10000")
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            try:
+                conn.executescript(f"BEGIN IMMEDIATE; {MIGRATIONS[target]} PRAGMA user_version = {target}; COMMIT;")
+            except sqlite3.Error:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+    except HistoryError:
+        conn.close()
+        raise
+    except sqlite3.Error as exc:
+        conn.close()
+        text = str(exc)
+        if "not a database" in text or "malformed" in text or "corrupt" in text:
+            raise HistoryError(f"{shown}: the history database is damaged or not a database ({text}); "
+                               "the file was left untouched") from None
+        raise _as_history_error(exc, shown) from None
+    return History(conn, shown)
+
+
+def _has_tables(conn: sqlite3.Connection) -> bool:
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return {"reviews", "cards"} <= names
+
+
+def _has_foreign_tables(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] > 0

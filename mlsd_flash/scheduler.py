@@ -1,0 +1,232 @@
+"""FSRS over the history: next states, interval previews, the day's bounds and the daily queue.
+
+Pure functions of their inputs (cards, cached states, today's reviews, settings and `now`): the
+clock is passed in, never read here. `fsrs` is imported only when a card is answered or previewed,
+so the first question appears without paying for it.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from typing import Iterable
+
+from .cards import Card
+from .config import Settings, step_seconds
+from .history import LEARNING, NEW, RELEARNING, REVIEW, CardState, Review
+
+AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
+RATING_NAMES = {AGAIN: "Again", HARD: "Hard", GOOD: "Good", EASY: "Easy"}
+LEARN_AHEAD_MS = 20 * 60 * 1000  # like Anki: with nothing else left, show learning cards due within 20 min
+
+
+def to_ms(dt: datetime) -> int:
+    return int(dt.timestamp() * 1000)
+
+
+def from_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, timezone.utc)
+
+
+@dataclass(frozen=True)
+class Day:
+    """The learner's current day: from the last rollover to the next, in UTC milliseconds."""
+
+    start: int
+    end: int
+    label: date
+
+
+def day_of(now: datetime, rollover_hour: int, tz: tzinfo | None = None) -> Day:
+    """The day `now` falls in, when days start at `rollover_hour` local time (system zone by default).
+
+    Built from local dates, so a day across a daylight-saving change is 23 or 25 hours long and
+    never negative."""
+    local = now.astimezone(tz)
+    label = (local - timedelta(hours=rollover_hour)).date()
+
+    def boundary(d: date) -> int:
+        naive = datetime(d.year, d.month, d.day, rollover_hour)
+        return to_ms(naive.replace(tzinfo=tz) if tz else naive.astimezone())
+
+    start, end = boundary(label), boundary(label + timedelta(days=1))
+    if end <= start:  # a pathological zone change; keep the day non-empty
+        end = start + 86_400_000
+    return Day(start, end, label)
+
+
+class Scheduler:
+    """The `fsrs` scheduler configured from the settings, speaking our `CardState`."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._fsrs = None
+
+    @property
+    def fsrs(self):
+        if self._fsrs is None:
+            import fsrs
+
+            s = self.settings
+            self._fsrs = fsrs.Scheduler(
+                desired_retention=s.desired_retention,
+                learning_steps=tuple(timedelta(seconds=step_seconds(x)) for x in s.learning_steps),
+                relearning_steps=tuple(timedelta(seconds=step_seconds(x)) for x in s.relearning_steps),
+                maximum_interval=s.maximum_interval,
+                enable_fuzzing=s.fuzz,
+            )
+        return self._fsrs
+
+    def next_state(self, card_id: str, before: CardState | None, rating: int, now: datetime) -> CardState:
+        import fsrs
+
+        card = self._to_fsrs(before, now)
+        # Fuzz draws from the global `random`; seeding it per card and review makes the interval
+        # shown on a button the one that is scheduled, and replays repeatable.
+        random.seed(f"{card_id}:{before.reps if before else 0}")
+        new, _ = self.fsrs.review_card(card, fsrs.Rating(rating), now.astimezone(timezone.utc))
+        return CardState(int(new.state), new.step, new.stability, new.difficulty, to_ms(new.due),
+                         to_ms(new.last_review))
+
+    def preview(self, card_id: str, before: CardState | None, now: datetime) -> dict[int, int]:
+        """Milliseconds until the card would be due again, for each rating."""
+        now_ms = to_ms(now)
+        return {r: self.next_state(card_id, before, r, now).due - now_ms for r in (AGAIN, HARD, GOOD, EASY)}
+
+    def replay(self, card_id: str, answers: Iterable[tuple[int, int, int | None]]) -> CardState:
+        """The state after replaying a card's answers (rating, time in ms, duration) in order."""
+        state: CardState | None = None
+        reps = lapses = 0
+        for rating, at_ms, _duration in answers:
+            lapses += rating == AGAIN and state is not None and state.state == REVIEW
+            nxt = self.next_state(card_id, None if state is None else _with_reps(state, reps), rating,
+                                  from_ms(at_ms))
+            reps += 1
+            state = nxt
+        assert state is not None
+        return CardState(state.state, state.step, state.stability, state.difficulty, state.due,
+                         state.last_review, reps, lapses)
+
+    def retrievability(self, state: CardState, now: datetime) -> float:
+        return self.fsrs.get_card_retrievability(self._to_fsrs(state, now), now.astimezone(timezone.utc))
+
+    @staticmethod
+    def _to_fsrs(state: CardState | None, now: datetime):
+        import fsrs
+
+        if state is None or state.state == NEW:
+            return fsrs.Card(card_id=1, due=now.astimezone(timezone.utc))
+        return fsrs.Card(
+            card_id=1, state=fsrs.State(state.state), step=state.step, stability=state.stability,
+            difficulty=state.difficulty, due=from_ms(state.due),
+            last_review=from_ms(state.last_review) if state.last_review is not None else None,
+        )
+
+
+def _with_reps(state: CardState, reps: int) -> CardState:
+    return CardState(state.state, state.step, state.stability, state.difficulty, state.due, state.last_review,
+                     reps, state.lapses)
+
+
+def format_interval(ms: int) -> str:
+    """An interval as Anki shows it on a button: 1m, 10m, 3h, 4d, 1.5mo, 2.1y."""
+    minutes = max(ms, 0) / 60_000
+    if minutes < 60:
+        return f"{max(1, round(minutes))}m"
+    hours = minutes / 60
+    if hours < 24:
+        return f"{round(hours)}h"
+    days = hours / 24
+    if days < 30:
+        return f"{round(days)}d"
+    if days < 365:
+        return f"{days / 30:.1f}mo"
+    return f"{days / 365:.1f}y"
+
+
+@dataclass
+class TodayCounts:
+    new_done: int
+    reviews_done: int
+    notes_seen: set[str]
+
+
+def note_of(card_id: str) -> str:
+    return card_id.split("/", 1)[0]
+
+
+def today_counts(reviews_today: list[Review]) -> TodayCounts:
+    """What the limits have already used today; a card counts once as new."""
+    new_cards = {r.card_id for r in reviews_today if r.state_before == NEW}
+    reviews_done = sum(1 for r in reviews_today if r.state_before == REVIEW)
+    return TodayCounts(len(new_cards), reviews_done, {note_of(r.card_id) for r in reviews_today})
+
+
+@dataclass
+class Queue:
+    """Today's cards: learning steps due now, then reviews and new cards interleaved."""
+
+    learning: list[Card]  # in learning or relearning, ordered by due time
+    main: list[Card]  # reviews due today mixed with new cards up to the day's limit
+    new_count: int
+    review_count: int
+
+
+def build_queue(cards: list[Card], states: dict[str, CardState], counts: TodayCounts, buried: set[str],
+                settings: Settings, day: Day, new_limit: int | None = None, rng: random.Random | None = None
+                ) -> Queue:
+    """Anki's daily queue: at most one card per note a day (siblings wait for tomorrow), limits that
+    count what was already done today, new cards in deck order (or random)."""
+    learning: list[tuple[int, Card]] = []
+    reviews: list[tuple[int, int, Card]] = []
+    new: list[Card] = []
+    for position, card in enumerate(cards):
+        if card.id in buried:
+            continue
+        state = states.get(card.id)
+        if state is None:
+            new.append(card)
+        elif state.state in (LEARNING, RELEARNING):
+            learning.append((state.due, card))
+        elif state.state == REVIEW and state.due < day.end:
+            reviews.append((state.due, position, card))
+    learning.sort(key=lambda x: x[0])
+    reviews.sort(key=lambda x: (x[0], x[1]))
+    seen = set(counts.notes_seen) | {c.note_id for _, c in learning}
+    review_room = max(0, settings.reviews_per_day - counts.reviews_done)
+    due_reviews = _one_per_note((c for _, _, c in reviews), seen, review_room)
+    if settings.new_order == "random":
+        (rng or random.Random()).shuffle(new)
+    new_room = max(0, (settings.new_per_day if new_limit is None else new_limit) - counts.new_done)
+    new_cards = _one_per_note(new, seen, new_room)
+    return Queue([c for _, c in learning], _interleave(due_reviews, new_cards), len(new_cards), len(due_reviews))
+
+
+def _one_per_note(cards: Iterable[Card], seen: set[str], limit: int) -> list[Card]:
+    out = []
+    for card in cards:
+        if len(out) >= limit:
+            break
+        if card.note_id not in seen:
+            seen.add(card.note_id)
+            out.append(card)
+    return out
+
+
+def _interleave(reviews: list[Card], new: list[Card]) -> list[Card]:
+    """Spread new cards evenly among the reviews, as Anki's "mix with reviews" does."""
+    if not reviews or not new:
+        return reviews + new
+    out: list[Card] = []
+    step = (len(reviews) + len(new)) / len(new)
+    next_new, ri, ni = step / 2, 0, 0
+    for i in range(len(reviews) + len(new)):
+        if ni < len(new) and (i >= next_new or ri >= len(reviews)):
+            out.append(new[ni])
+            ni += 1
+            next_new += step
+        else:
+            out.append(reviews[ri])
+            ri += 1
+    return out

@@ -1,0 +1,247 @@
+"""A review session as a state machine: which card is shown, answers, undo and bury.
+
+No terminal and no wall clock here: the caller passes `now` to every step, and the history store
+is injected, so a whole session can be driven by a test in memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+from .cards import Card
+from .history import History
+from .scheduler import (AGAIN, LEARN_AHEAD_MS, LEARNING, RELEARNING, Day, Queue, Scheduler, build_queue,
+                        day_of, to_ms, today_counts)
+from .config import Settings
+
+
+@dataclass
+class Summary:
+    reviewed: int = 0
+    again: int = 0
+    seconds: float = 0.0
+
+    @property
+    def again_percent(self) -> float:
+        return 100.0 * self.again / self.reviewed if self.reviewed else 0.0
+
+
+@dataclass
+class _Done:
+    kind: str  # "answer" or "bury"
+    card: Card
+    review_id: int | None = None
+    was_learning: bool = False
+    rating: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class Session:
+    """Today's review over `cards` (already filtered by deck or tag), writing to `history`."""
+
+    cards: list[Card]
+    history: History
+    settings: Settings
+    now: Callable[[], datetime]
+    new_limit: int | None = None
+    limit: int | None = None
+    tz: object = None
+    day: Day = field(init=False)
+    queue: Queue = field(init=False)
+    current: Card | None = field(init=False, default=None)
+    summary: Summary = field(init=False, default_factory=Summary)
+    _undo: list[_Done] = field(init=False, default_factory=list)
+    _learning_due: dict[str, int] = field(init=False, default_factory=dict)
+
+    def __post_init__(self):
+        self.scheduler = Scheduler(self.settings)
+        now = self.now()
+        self.day = day_of(now, self.settings.day_starts_at, self.tz)
+        states = self.history.states()
+        counts = today_counts(self.history.reviews_since(self.day.start))
+        self.queue = build_queue(self.cards, states, counts, self.history.buried(to_ms(now)), self.settings,
+                                 self.day, self.new_limit)
+        self._states = states
+        self._learning_due = {c.id: states[c.id].due for c in self.queue.learning}
+        self._by_id = {c.id: c for c in self.queue.learning + self.queue.main}
+        self._new_ids = {c.id for c in self.queue.main if c.id not in states}
+
+    # -- what to show --------------------------------------------------------------------------
+    def next_card(self) -> Card | None:
+        """The card to show now: a learning step that is due, else the next of today's queue, else a
+        learning step due within 20 minutes. None when the session is done."""
+        if self.limit is not None and self.summary.reviewed >= self.limit:
+            self.current = None
+            return None
+        now_ms = to_ms(self.now())
+        due_now = [(due, cid) for cid, due in self._learning_due.items() if due <= now_ms]
+        if due_now:
+            self.current = self._by_id[min(due_now)[1]]
+        elif self.queue.main:
+            self.current = self.queue.main[0]
+        else:
+            soon = [(due, cid) for cid, due in self._learning_due.items()
+                    if due <= now_ms + LEARN_AHEAD_MS and due < self.day.end]
+            self.current = self._by_id[min(soon)[1]] if soon else None
+        return self.current
+
+    def remaining(self) -> tuple[int, int, int]:
+        """(new, learning, review) still to do in this session, as Anki shows them."""
+        new = sum(1 for c in self.queue.main if c.id in self._new_ids)
+        learning = sum(1 for due in self._learning_due.values() if due < self.day.end)
+        return new, learning, len(self.queue.main) - new
+
+    def next_due_later(self) -> int | None:
+        """When the next learning step of today is due, if any (UTC ms)."""
+        later = [due for due in self._learning_due.values() if due < self.day.end]
+        return min(later) if later else None
+
+    def next_due_after_today(self) -> int | None:
+        """The earliest due time among the selected cards that have been seen (UTC ms)."""
+        ids = {c.id for c in self.cards}
+        dues = [s.due for cid, s in self.history.states().items() if cid in ids]
+        return min(dues) if dues else None
+
+    def due_tomorrow(self) -> int:
+        """Seen cards due before the end of tomorrow (new cards not counted)."""
+        ids = {c.id for c in self.cards}
+        end = self.day.end + 86_400_000
+        return sum(1 for cid, s in self.history.states().items() if cid in ids and s.due < end)
+
+    def is_edited(self, card: Card) -> bool:
+        """Whether the card's text changed since it was last answered."""
+        state = self._states.get(card.id)
+        return bool(state and state.content_hash and state.content_hash != card.content_hash)
+
+    def intervals(self) -> dict[int, int]:
+        """Milliseconds until the current card would be due again, for each rating."""
+        assert self.current is not None
+        return self.scheduler.preview(self.current.id, self.history.state(self.current.id), self.now())
+
+    # -- what the learner does -----------------------------------------------------------------
+    def answer(self, rating: int, seconds: float = 0.0) -> None:
+        """Record an answer durably, then move on."""
+        card = self.current
+        assert card is not None
+        now = self.now()
+        was_learning = card.id in self._learning_due
+        review_id = self.history.record(
+            card.id, rating, to_ms(now), int(seconds * 1000), card.content_hash,
+            lambda before: self.scheduler.next_state(card.id, before, rating, now),
+        )
+        state = self.history.state(card.id)
+        self._remove(card)
+        if state is not None and state.state in (LEARNING, RELEARNING) and state.due < self.day.end:
+            self._learning_due[card.id] = state.due
+            self._by_id[card.id] = card
+        self.summary.reviewed += 1
+        self.summary.again += rating == AGAIN
+        self.summary.seconds += seconds
+        self._undo.append(_Done("answer", card, review_id, was_learning, rating, seconds))
+        self.current = None
+
+    def bury(self) -> None:
+        """Hide the current card until the next day starts."""
+        card = self.current
+        assert card is not None
+        self.history.bury(card.id, self.day.end)
+        was_learning = card.id in self._learning_due
+        self._remove(card)
+        self._undo.append(_Done("bury", card, was_learning=was_learning))
+        self.current = None
+
+    def undo(self) -> Card | None:
+        """Take back the last answer or bury: the log row and card state go back, and the card is
+        shown again. Returns that card, or None when there is nothing to undo."""
+        if not self._undo:
+            return None
+        done = self._undo.pop()
+        card = done.card
+        if done.kind == "answer":
+            self.history.undo(done.review_id)
+            self.summary.reviewed -= 1
+            self.summary.again -= done.rating == AGAIN
+            self.summary.seconds -= done.seconds
+        else:
+            self.history.unbury(card.id)
+        self._learning_due.pop(card.id, None)
+        if done.was_learning:
+            state = self.history.state(card.id)
+            self._learning_due[card.id] = state.due if state else to_ms(self.now())
+            self._by_id[card.id] = card
+        else:
+            self.queue.main.insert(0, card)
+        self.current = card
+        return card
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def _remove(self, card: Card) -> None:
+        self._learning_due.pop(card.id, None)
+        if self.queue.main and self.queue.main[0].id == card.id:
+            self.queue.main.pop(0)
+        else:
+            self.queue.main = [c for c in self.queue.main if c.id != card.id]
+
+
+class Practice:
+    """Rehearse a fixed list of cards in order (a whole interview case), due or not.
+
+    Answers change nothing unless `record` is set, in which case they are logged and scheduled like
+    any review."""
+
+    def __init__(self, cards: list[Card], history: History | None, settings: Settings,
+                 now: Callable[[], datetime], record: bool = False):
+        self.cards, self.history, self.now, self.record = list(cards), history, now, record
+        self.scheduler = Scheduler(settings)
+        self.position = 0
+        self.current: Card | None = None
+        self.summary = Summary()
+        self._undo: list[tuple[int, int | None, int, float]] = []
+
+    def next_card(self) -> Card | None:
+        self.current = self.cards[self.position] if self.position < len(self.cards) else None
+        return self.current
+
+    def remaining(self) -> tuple[int, int, int]:
+        return 0, 0, len(self.cards) - self.position
+
+    def intervals(self) -> dict[int, int]:
+        assert self.current is not None and self.history is not None
+        return self.scheduler.preview(self.current.id, self.history.state(self.current.id), self.now())
+
+    def answer(self, rating: int, seconds: float = 0.0) -> None:
+        card = self.current
+        assert card is not None
+        review_id = None
+        if self.record and self.history is not None:
+            now = self.now()
+            review_id = self.history.record(card.id, rating, to_ms(now), int(seconds * 1000), card.content_hash,
+                                            lambda before: self.scheduler.next_state(card.id, before, rating, now))
+        self._undo.append((self.position, review_id, rating, seconds))
+        self.summary.reviewed += 1
+        self.summary.again += rating == AGAIN
+        self.summary.seconds += seconds
+        self.position += 1
+
+    def bury(self) -> None:
+        self._undo.append((self.position, None, 0, 0.0))
+        self.position += 1
+
+    def undo(self) -> Card | None:
+        if not self._undo:
+            return None
+        position, review_id, rating, seconds = self._undo.pop()
+        if review_id is not None and self.history is not None:
+            self.history.undo(review_id)
+        if rating:
+            self.summary.reviewed -= 1
+            self.summary.again -= rating == AGAIN
+            self.summary.seconds -= seconds
+        self.position = position
+        return self.next_card()
