@@ -85,6 +85,7 @@ class Settings:
     fuzz: bool = True
     new_order: str = "deck"
     card_dirs: tuple[str, ...] = field(default_factory=tuple)
+    interview_date: str = ""
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -104,6 +105,7 @@ DESCRIPTIONS = {
     "fuzz": "spread due dates a little so cards learned together don't stay together (true/false)",
     "new_order": "order of new cards: deck or random",
     "card_dirs": "extra folders of your own YAML notes",
+    "interview_date": "date of your interview (YYYY-MM-DD) for `mlsd-flash stats` readiness, or empty",
 }
 
 
@@ -141,6 +143,16 @@ def _coerce(name: str, value):
             if value not in ("deck", "random"):
                 raise ValueError("must be 'deck' or 'random'")
             return value
+        if name == "interview_date":
+            text = "" if value is None else str(value).strip()
+            if not text:
+                return ""
+            from datetime import date
+
+            try:
+                return date.fromisoformat(text).isoformat()
+            except ValueError:
+                raise ValueError("must be a date such as 2026-12-15, or empty") from None
         if name == "card_dirs":
             items = [value] if isinstance(value, str) else list(value or [])
             return tuple(str(Path(str(v)).expanduser()) for v in items)

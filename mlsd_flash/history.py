@@ -115,6 +115,37 @@ class History:
     def reviewed_card_ids(self) -> set[str]:
         return {r[0] for r in self.conn.execute("SELECT card_id FROM cards")}
 
+    # -- aggregates for stats (read-only; summed in SQL so a million reviews stay fast) ------
+    def review_counts(self, bucket_ms: int, card_ids: Iterable[str] | None = None) -> list[tuple[int, int]]:
+        """Reviews per time bucket: [(bucket start in UTC ms, count)], oldest first. Only the
+        reviews of `card_ids` when given."""
+        where = self._only(card_ids)
+        rows = self.conn.execute(
+            f"SELECT reviewed_at / ? AS b, COUNT(*) FROM reviews {'WHERE ' + where if where else ''} "
+            "GROUP BY b ORDER BY b", (bucket_ms,))
+        return [(b * bucket_ms, n) for b, n in rows]
+
+    def retention_counts(self, since_ms: int, recent_ms: int, mature_ms: int,
+                         card_ids: Iterable[str] | None = None) -> list[tuple[bool, bool, int, int]]:
+        """Answers to review-state cards since `since_ms`, as [(recent, mature, reviews, not Again)]:
+        `recent` when answered at or after `recent_ms`, `mature` when the card's interval before the
+        answer was at least `mature_ms`."""
+        where = self._only(card_ids)
+        rows = self.conn.execute(
+            "SELECT reviewed_at >= ?, COALESCE(due_before - last_review_before, 0) >= ?, COUNT(*), SUM(rating > 1)"
+            f" FROM reviews WHERE reviewed_at >= ? AND state_before = ? {'AND ' + where if where else ''}"
+            " GROUP BY 1, 2", (recent_ms, mature_ms, since_ms, REVIEW))
+        return [(bool(a), bool(b), n, p or 0) for a, b, n, p in rows]
+
+    def _only(self, card_ids: Iterable[str] | None) -> str:
+        """A WHERE clause limiting reviews to `card_ids` (held in a temporary table), or ''."""
+        if card_ids is None:
+            return ""
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS only_cards (card_id TEXT PRIMARY KEY) WITHOUT ROWID")
+        self.conn.execute("DELETE FROM temp.only_cards")
+        self.conn.executemany("INSERT OR IGNORE INTO temp.only_cards VALUES (?)", ((c,) for c in card_ids))
+        return "card_id IN (SELECT card_id FROM temp.only_cards)"
+
     # -- writing ---------------------------------------------------------------------------
     def record(self, card_id: str, rating: int, reviewed_at: int, duration_ms: int | None,
                content_hash: str | None, schedule: Callable[[CardState | None], CardState]) -> int:

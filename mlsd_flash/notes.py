@@ -349,6 +349,9 @@ def _check_cloze(r: _Reader, node: yaml.Node, text: str, where: str) -> bool:
     if "{{" in rest or "}}" in rest:
         r.problem(node, f"{where} has a malformed deletion: write {{{{c1::answer}}}} or {{{{c1::answer::hint}}}}")
         return False
+    if not deletions:
+        r.problem(node, f"{where} has no deletion: write {{{{c1::answer}}}}")
+        return False
     for m in deletions:
         if int(m.group(1)) < 1 or not m.group(2).strip():
             r.problem(node, f"{where} has an empty or zero-numbered deletion '{m.group(0)}'")
