@@ -112,6 +112,12 @@ def compile_files(files: list[Path]) -> Deck:
         for note in notes:
             if note.id in seen:
                 first = seen[note.id]
+                if note.override != first.override:  # `override: true` (a personal copy) wins
+                    if note.override:
+                        cards = [c for c in cards if c.note_id != note.id]
+                        seen[note.id] = note
+                        cards.extend(compile_note(note))
+                    continue
                 problems.append(Problem(
                     note.path, note.line, note.column,
                     f"duplicate note id '{note.id}' (also at {first.path}:{first.line})",

@@ -488,6 +488,11 @@ def export_deck(
     stamps_text = _stamps_json(epoch, type_stamps, note_stamps)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:
+        raise ExportError(f"cannot write {out}: {exc.filename} is not a folder") from None
+    except OSError as exc:
+        raise ExportError(f"cannot write {out}: {exc.strerror or exc}") from None
+    try:
         _write_package(package, out, epoch)
         _write_atomic(spath, stamps_text.encode())
     except OSError as exc:

@@ -28,7 +28,7 @@ CASE_FACETS = (
     "offline_metrics", "online_metrics", "serving", "pitfalls",
 )
 FILE_KEYS = ("deck", "tags", "source", "notes")
-COMMON_NOTE_KEYS = ("id", "deck", "tags", "source", "cards", "cloze")
+COMMON_NOTE_KEYS = ("id", "deck", "tags", "source", "cards", "cloze", "override")
 CONCEPT_KEYS = frozenset(COMMON_NOTE_KEYS + ("concept", "reverse", "vs") + CONCEPT_FACETS)
 CASE_KEYS = frozenset(COMMON_NOTE_KEYS + ("case",) + CASE_FACETS)
 FACET_VALUE_KEYS = ("a", "q", "extra", "source")
@@ -71,6 +71,7 @@ class Note:
     column: int = 1
     reverse: bool = False
     entries: list[Entry] = field(default_factory=list)
+    override: bool = False  # replaces the note with the same id elsewhere (a personal copy of a built-in)
 
 
 class _Reader:
@@ -262,6 +263,13 @@ def _read_note(r: _Reader, node: yaml.Node, deck, source, file_tags) -> Note | N
             r.problem(rnode, f"'reverse' in {what} must be true or false")
         else:
             reverse = rnode.value.lower() in ("true", "yes", "on", "y")
+    override = False
+    if "override" in fields:
+        onode = fields["override"][1]
+        if onode.tag != _BOOL:
+            r.problem(onode, f"'override' in {what} must be true or false")
+        else:
+            override = onode.value.lower() in ("true", "yes", "on", "y")
     entries: list[Entry] = []
     for facet in CASE_FACETS if kind == "case" else CONCEPT_FACETS:
         if facet in fields:
@@ -285,6 +293,7 @@ def _read_note(r: _Reader, node: yaml.Node, deck, source, file_tags) -> Note | N
     return Note(
         id=note_id, kind=kind, title=title, deck=note_deck, tags=tags, source=note_source or "",
         path=r.path, line=node.start_mark.line + 1, column=node.start_mark.column + 1, reverse=reverse, entries=entries,
+        override=override,
     )
 
 

@@ -41,7 +41,7 @@ def write(path: Path, text: str) -> Path:
 
 
 SAMPLE = """
-deck: Data::Sampling
+deck: Toy::Sampling
 tags: [data]
 source: "ML Design Primer: Sampling"
 notes:
@@ -65,7 +65,7 @@ notes:
         text: Reservoir sampling draws i from {{c1::1..n}} and replaces slot i when {{c2::i <= k}}.
   - id: toy-feed
     case: Feed ranking for Instagram
-    deck: Cases::Recommendation
+    deck: Toy::Cases
     framing: Rank candidate posts by predicted engagement to maximise long-term time well spent.
     model: Baseline by recency; then two-tower retrieval and a multi-task ranker.
 """

@@ -25,13 +25,13 @@ def test_version_and_module_entry_point():
 
 def test_list_json_and_deck_filter(tmp_path, private_home):
     write(private_home / "cards" / "mine.yaml", SAMPLE)
-    result = run("list", "--deck", "data::sampling", "--json")
+    result = run("list", "--deck", "toy::sampling", "--json")
     assert result.returncode == 0, result.stderr
     cards = json.loads(result.stdout)
-    assert {c["deck"] for c in cards} >= {"Data::Sampling"}
+    assert {c["deck"] for c in cards} >= {"Toy::Sampling"}
     assert any(c["id"] == "toy-reservoir/why" for c in cards)
     plain = run("list", "--tag", "data").stdout.splitlines()
-    assert any(line.startswith("toy-reservoir/why\tData::Sampling\tWhy does Reservoir sampling matter?")
+    assert any(line.startswith("toy-reservoir/why\tToy::Sampling\tWhy does Reservoir sampling matter?")
                for line in plain)
 
 

@@ -31,7 +31,7 @@ def test_sample_compiles_every_facet_kind(tmp_path):
     assert by_id["toy-reservoir/reverse"].answer == "Reservoir sampling"
     assert by_id["toy-reservoir/vs-stratified"].question == "Reservoir sampling vs Stratified sampling: what is the difference?"
     assert by_id["toy-feed/framing"].question.startswith("Case: Feed ranking for Instagram.")
-    assert by_id["toy-feed/framing"].deck == "Cases::Recommendation"
+    assert by_id["toy-feed/framing"].deck == "Toy::Cases"
     c1 = by_id["toy-reservoir/steps/c1"]
     assert c1.front() == "Reservoir sampling draws i from [...] and replaces slot i when i <= k."
     assert "**1..n**" in c1.back()
@@ -117,7 +117,7 @@ def test_reordering_and_moving_notes_keeps_ids(tmp_path):
     head, case = SAMPLE.split("  - id: toy-feed")
     two = tmp_path / "two"
     write(two / "b.yaml", head)
-    write(two / "a.yaml", "deck: Cases::Recommendation\nsource: s\nnotes:\n  - id: toy-feed" + case)
+    write(two / "a.yaml", "deck: Toy::Cases\nsource: s\nnotes:\n  - id: toy-feed" + case)
     moved = load([two])
     assert moved.problems == []
     assert {c.id for c in moved.cards} == ids

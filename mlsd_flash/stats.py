@@ -1,0 +1,310 @@
+"""Progress figures: today's work, streaks, reviews per day, the due forecast, true retention, recall
+per deck and a readiness prediction for an interview date.
+
+`compute` is pure: it takes the cards, their cached states, reviews already summed per time bucket,
+today's reviews, retention counts, the settings and `now`, and returns a `Stats` of plain values.
+`gather` fetches those inputs from a History with aggregate SQL, so a history of a million reviews is
+never loaded as Python objects. Times are UTC milliseconds; days are the learner's days (local time,
+starting at the rollover hour), as in the review queue.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from typing import Iterable
+
+from .cards import Card
+from .config import Settings
+from .history import NEW, REVIEW, CardState, History, Review
+
+DAY_MS = 86_400_000
+BUCKET_MS = 15 * 60_000  # every real time zone's offset is a multiple of 15 minutes
+MATURE_DAYS = 21
+FORECAST_DAYS = 30
+WEAKEST_PER_DECK = 3
+WEAKEST = 10
+WINDOWS = (7, 30)
+FSRS_DECAY = -0.1542  # fsrs 6 default; replaced by the scheduler's own value when fsrs is present
+
+
+def deck_group(deck: str) -> str:
+    """The top two levels of a deck path: 'Data::Sampling::Reservoir' -> 'Data::Sampling'."""
+    return "::".join(deck.split("::")[:2])
+
+
+def day_start(label: date, rollover_hour: int, tz: tzinfo | None = None) -> int:
+    """When the learner's day `label` starts, in UTC ms (mirrors scheduler.day_of)."""
+    naive = datetime(label.year, label.month, label.day, rollover_hour)
+    return int((naive.replace(tzinfo=tz) if tz else naive.astimezone()).timestamp() * 1000)
+
+
+def retrievability(state: CardState | None, at_ms: int, decay: float = FSRS_DECAY) -> float:
+    """FSRS's probability of recall at `at_ms`, as `fsrs.Scheduler.get_card_retrievability` computes
+    it (elapsed time counted in whole days); 0 for a card never reviewed."""
+    if state is None or state.state == NEW or state.stability is None or state.last_review is None:
+        return 0.0
+    factor = 0.9 ** (1 / decay) - 1
+    elapsed_days = max(0, (at_ms - state.last_review) // DAY_MS)
+    return (1 + factor * elapsed_days / state.stability) ** decay
+
+
+@dataclass
+class Today:
+    date: str
+    reviewed: int
+    seconds: float
+    again: int
+    again_rate: float | None
+
+
+@dataclass
+class Retention:
+    days: int
+    kind: str  # "young" (interval < 21 days) or "mature"
+    reviews: int
+    passed: int  # answers other than Again
+    rate: float | None
+
+
+@dataclass
+class WeakCard:
+    id: str
+    deck: str
+    question: str
+    retrievability: float
+    lapses: int
+
+
+@dataclass
+class DeckStats:
+    deck: str
+    total: int
+    seen: int
+    retrievability: float | None  # mean over seen cards, now
+    weakest: list[WeakCard] = field(default_factory=list)
+
+
+@dataclass
+class DeckReadiness:
+    deck: str
+    total: int
+    seen: int
+    if_stop: float  # predicted share recalled on the day if no more reviews (new cards count as 0)
+    if_continue: float  # predicted share recalled if reviews go on on schedule
+    new_per_day_needed: int | None  # to have seen every card by the day before; None when no day is left
+
+
+@dataclass
+class Readiness:
+    date: str
+    days_left: int
+    new_per_day: int
+    desired_retention: float
+    decks: list[DeckReadiness]
+    total: DeckReadiness
+    note: str = ("predictions: 'if you stop' is the mean FSRS recall probability on that day (unseen "
+                 "cards count as 0); 'if you continue' assumes seen cards are held at least at the desired "
+                 "retention and new cards arrive at new_per_day in deck order")
+
+
+@dataclass
+class Stats:
+    now: str
+    today: Today
+    streak_current: int
+    streak_longest: int
+    days_reviewed: int
+    per_day: list[dict]  # {"date", "count"} for the last `days` days, oldest first
+    forecast: list[dict]  # {"date", "due"} for today and the next 29 days (today includes overdue)
+    overdue: int
+    retention: list[Retention]
+    desired_retention: float
+    decks: list[DeckStats]
+    weakest: list[WeakCard]
+    cards_total: int
+    cards_seen: int
+    deck_filter: str | None = None
+    readiness: Readiness | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def compute(cards: list[Card], states: dict[str, CardState], review_buckets: Iterable[tuple[int, int]],
+            today_reviews: list[Review], retention_rows: Iterable[tuple[bool, bool, int, int]],
+            settings: Settings, now: datetime, tz: tzinfo | None = None, days: int = 182,
+            on: date | None = None, decay: float = FSRS_DECAY, deck_filter: str | None = None) -> Stats:
+    """All the figures, from inputs already fetched (see `gather`)."""
+    rollover = settings.day_starts_at
+    now_ms = int(now.timestamp() * 1000)
+    local = now.astimezone(tz)
+    today = (local - timedelta(hours=rollover)).date()
+    start_of = lambda d: day_start(d, rollover, tz)  # noqa: E731
+
+    # -- reviews per day and streaks -------------------------------------------------------
+    buckets = list(review_buckets)
+    per_label: dict[date, int] = {}
+    if buckets:
+        first = (datetime.fromtimestamp(buckets[0][0] / 1000, timezone.utc).astimezone(tz)
+                 - timedelta(hours=rollover)).date() - timedelta(days=1)
+        last = today + timedelta(days=1)
+        labels = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        starts = [start_of(d) for d in labels]
+        for at, n in buckets:
+            i = bisect_right(starts, at) - 1
+            if 0 <= i < len(labels):
+                per_label[labels[i]] = per_label.get(labels[i], 0) + n
+    active = {d for d, n in per_label.items() if n > 0}
+    longest = run = 0
+    previous = None
+    for d in sorted(active):
+        run = run + 1 if previous is not None and (d - previous).days == 1 else 1
+        longest = max(longest, run)
+        previous = d
+    current = 0
+    d = today if today in active else today - timedelta(days=1)  # today not yet reviewed keeps the streak
+    while d in active:
+        current += 1
+        d -= timedelta(days=1)
+    per_day = [{"date": (today - timedelta(days=i)).isoformat(), "count": per_label.get(today - timedelta(days=i), 0)}
+               for i in range(days - 1, -1, -1)]
+
+    # -- today -----------------------------------------------------------------------------
+    again = sum(1 for r in today_reviews if r.rating == 1)
+    n_today = len(today_reviews)
+    today_fig = Today(today.isoformat(), n_today, sum((r.duration_ms or 0) for r in today_reviews) / 1000, again,
+                      again / n_today if n_today else None)
+
+    # -- retention -------------------------------------------------------------------------
+    sums: dict[tuple[int, str], list[int]] = {(w, k): [0, 0] for w in WINDOWS for k in ("young", "mature")}
+    for recent, mature, n, passed in retention_rows:
+        kind = "mature" if mature else "young"
+        for w in WINDOWS:
+            if w == max(WINDOWS) or recent:
+                sums[(w, kind)][0] += n
+                sums[(w, kind)][1] += passed
+    retention = [Retention(w, k, n, p, p / n if n else None) for (w, k), (n, p) in sums.items()]
+
+    # -- forecast --------------------------------------------------------------------------
+    bounds = [start_of(today + timedelta(days=i)) for i in range(1, FORECAST_DAYS + 1)]
+    due_counts = [0] * FORECAST_DAYS
+    overdue = 0
+    today_start = start_of(today)
+    in_deck = [(c, states.get(c.id)) for c in cards]
+    for _, s in in_deck:
+        if s is None or s.state == NEW:
+            continue
+        i = bisect_right(bounds, s.due)
+        if i < FORECAST_DAYS:
+            due_counts[i] += 1
+        if s.state == REVIEW and s.due < today_start:
+            overdue += 1
+    forecast = [{"date": (today + timedelta(days=i)).isoformat(), "due": due_counts[i]}
+                for i in range(FORECAST_DAYS)]
+
+    # -- per deck --------------------------------------------------------------------------
+    groups: dict[str, list[tuple[Card, CardState | None]]] = {}
+    for card, s in in_deck:
+        groups.setdefault(deck_group(card.deck), []).append((card, s))
+    deck_stats = []
+    all_weak: list[tuple[float, int, str, WeakCard]] = []
+    for name, members in groups.items():
+        seen = [(c, s, retrievability(s, now_ms, decay)) for c, s in members
+                if s is not None and s.state != NEW]
+        weak = sorted(seen, key=lambda x: (x[2], -x[1].lapses, x[0].id))
+        weak_cards = [WeakCard(c.id, c.deck, _one_line(c.front()), round(r, 4), s.lapses) for c, s, r in weak]
+        all_weak.extend((w.retrievability, -w.lapses, w.id, w) for w in weak_cards[:WEAKEST])
+        deck_stats.append(DeckStats(name, len(members), len(seen),
+                                    sum(r for *_, r in seen) / len(seen) if seen else None,
+                                    weak_cards[:WEAKEST_PER_DECK]))
+    weakest = [w for *_, w in sorted(all_weak, key=lambda x: x[:3])[:WEAKEST]]
+    cards_seen = sum(d.seen for d in deck_stats)
+
+    readiness = None
+    if on is not None:
+        readiness = _readiness(groups, on, today, start_of(on), settings, decay)
+
+    return Stats(
+        now=now.astimezone(timezone.utc).isoformat(), today=today_fig, streak_current=current,
+        streak_longest=longest, days_reviewed=len(active), per_day=per_day, forecast=forecast, overdue=overdue,
+        retention=retention, desired_retention=settings.desired_retention, decks=deck_stats, weakest=weakest,
+        cards_total=len(cards), cards_seen=cards_seen, deck_filter=deck_filter, readiness=readiness,
+    )
+
+
+def _readiness(groups: dict[str, list[tuple[Card, CardState | None]]], on: date, today: date, at_ms: int,
+               settings: Settings, decay: float) -> Readiness:
+    """Predicted recall on the learner's day `on` (at its start), per deck and in total."""
+    days_left = (on - today).days
+    target = settings.desired_retention
+    budget = max(0, days_left) * settings.new_per_day  # new cards still to come, taken in deck order
+    rows = []
+    totals = [0, 0, 0.0, 0.0, 0]  # total, seen, stop sum, continue sum, unseen
+    for name, members in groups.items():
+        stop = cont = 0.0
+        seen = unseen = 0
+        for _, s in members:
+            if s is None or s.state == NEW:
+                unseen += 1
+                if budget > 0:
+                    budget -= 1
+                    cont += target
+                continue
+            seen += 1
+            r = retrievability(s, at_ms, decay)
+            stop += r
+            cont += max(r, target)
+        n = len(members)
+        rows.append(DeckReadiness(name, n, seen, stop / n if n else 0.0, cont / n if n else 0.0,
+                                  _needed(unseen, days_left)))
+        for i, v in enumerate((n, seen, stop, cont, unseen)):
+            totals[i] += v
+    n = totals[0]
+    total = DeckReadiness("All", n, totals[1], totals[2] / n if n else 0.0, totals[3] / n if n else 0.0,
+                          _needed(totals[4], days_left))
+    return Readiness(on.isoformat(), days_left, settings.new_per_day, target, rows, total)
+
+
+def _needed(unseen: int, days_left: int) -> int | None:
+    if unseen == 0:
+        return 0
+    return math.ceil(unseen / days_left) if days_left > 0 else None
+
+
+def _one_line(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def gather(history: History, cards: list[Card], settings: Settings, now: datetime, tz: tzinfo | None = None,
+           days: int = 182, on: date | None = None, only_selected: bool = False,
+           deck_filter: str | None = None) -> Stats:
+    """Fetch the inputs from `history` (aggregated in SQL) and compute the figures. With
+    `only_selected`, review counts and retention cover only `cards` (for `--deck`)."""
+    rollover = settings.day_starts_at
+    local = now.astimezone(tz)
+    today = (local - timedelta(hours=rollover)).date()
+    ids = [c.id for c in cards] if only_selected else None
+    buckets = history.review_counts(BUCKET_MS, ids)
+    since = {w: day_start(today - timedelta(days=w - 1), rollover, tz) for w in WINDOWS}
+    rows = history.retention_counts(since[max(WINDOWS)], since[min(WINDOWS)], MATURE_DAYS * DAY_MS, ids)
+    today_reviews = history.reviews_since(day_start(today, rollover, tz))
+    if ids is not None:
+        wanted = set(ids)
+        today_reviews = [r for r in today_reviews if r.card_id in wanted]
+    states = history.states()
+    return compute(cards, states, buckets, today_reviews, rows, settings, now, tz, days, on, fsrs_decay(settings),
+                   deck_filter)
+
+
+def fsrs_decay(settings: Settings) -> float:
+    """The decay of the scheduler's forgetting curve (fsrs's own value, so figures match reviews)."""
+    try:
+        from .scheduler import Scheduler
+
+        return float(getattr(Scheduler(settings).fsrs, "_DECAY", FSRS_DECAY))
+    except Exception:  # fsrs missing or changed: its published default
+        return FSRS_DECAY
