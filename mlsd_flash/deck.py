@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import os
 import pickle
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cards import Card
 from .problems import Problem
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 BUILTIN_IN_WHEEL = Path(__file__).parent / "builtin_cards"
 BUILTIN_IN_CHECKOUT = Path(__file__).parent.parent / "cards"
 
@@ -24,13 +23,31 @@ def builtin_cards_dir() -> Path:
     return BUILTIN_IN_WHEEL if BUILTIN_IN_WHEEL.is_dir() else BUILTIN_IN_CHECKOUT
 
 
-@dataclass
 class Deck:
-    cards: list[Card]
-    problems: list[Problem]
-    note_count: int
-    files: list[str] = field(default_factory=list)
-    _by_id: dict[str, Card] | None = field(default=None, repr=False)
+    """Compiled cards in deck order, the problems found, and the files read.
+
+    From the cache, cards arrive as columns and become `Card` tuples only when first asked for."""
+
+    def __init__(self, cards: list[Card] | None, problems: list[Problem], note_count: int, files: list[str],
+                 columns: tuple | None = None):
+        self._cards = cards
+        self._columns = columns
+        self.problems = problems
+        self.note_count = note_count
+        self.files = files
+        self._by_id: dict[str, Card] | None = None
+
+    @property
+    def cards(self) -> list[Card]:
+        if self._cards is None:
+            new = tuple.__new__
+            self._cards = [new(Card, row) for row in zip(*self._columns)]
+            self._columns = None
+        return self._cards
+
+    def columns(self) -> tuple:
+        return self._columns if self._columns is not None else tuple(map(list, zip(*self._cards))) if self._cards \
+            else tuple([] for _ in Card._fields)
 
     def by_id(self) -> dict[str, Card]:
         if self._by_id is None:
@@ -143,12 +160,12 @@ def _fingerprint(files: list[Path]) -> tuple:
 def _read_cache(cache_file: Path, fingerprint: tuple) -> Deck | None:
     try:
         with open(cache_file, "rb") as fh:
-            stored_fingerprint, cards, problems, note_count, files = pickle.load(fh)
+            stored_fingerprint, columns, problems, note_count, files = pickle.load(fh)
     except Exception:  # a missing, partial or foreign cache is simply rebuilt
         return None
     if stored_fingerprint != fingerprint:
         return None
-    return Deck(cards=cards, problems=problems, note_count=note_count, files=files)
+    return Deck(None, problems, note_count, files, columns=columns)
 
 
 def _write_cache(cache_file: Path, fingerprint: tuple, deck: Deck) -> None:
@@ -158,7 +175,7 @@ def _write_cache(cache_file: Path, fingerprint: tuple, deck: Deck) -> None:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
         with open(tmp, "wb") as fh:
-            pickle.dump((fingerprint, deck.cards, deck.problems, deck.note_count, deck.files), fh,
+            pickle.dump((fingerprint, deck.columns(), deck.problems, deck.note_count, deck.files), fh,
                         protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, cache_file)
     except OSError:
