@@ -14,16 +14,17 @@ from .cloze import cloze_numbers, cloze_side
 if TYPE_CHECKING:
     from .notes import Note
 
+# "{title}: ..." reads right for any term (singular or plural, with or without an article).
 CONCEPT_QUESTIONS = {
-    "definition": "What is {title}?",
-    "why": "Why does {title} matter?",
-    "when": "When would you use {title}?",
-    "how": "How does {title} work?",
-    "pros": "What is the main advantage of {title}?",
-    "cons": "What is the main drawback of {title}?",
-    "pitfalls": "What goes wrong with {title} in practice?",
-    "example": "Give an example of {title}.",
-    "formula": "What is the formula for {title}?",
+    "definition": "{title}: what is it?",
+    "why": "{title}: why does it matter?",
+    "when": "{title}: when would you use it?",
+    "how": "{title}: how does it work?",
+    "pros": "{title}: what is its main advantage?",
+    "cons": "{title}: what is its main drawback?",
+    "pitfalls": "{title}: what goes wrong in practice?",
+    "example": "{title}: what is a concrete example?",
+    "formula": "{title}: what is the formula?",
 }
 REVERSE_QUESTION = "Which term is defined as: {definition}"
 VS_QUESTION = "{title} vs {other}: what is the difference?"

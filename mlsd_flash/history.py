@@ -9,9 +9,8 @@ reported, not "repaired".
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 SCHEMA_VERSION = 1
 NEW, LEARNING, REVIEW, RELEARNING = 0, 1, 2, 3
@@ -49,9 +48,10 @@ class HistoryError(Exception):
     """The history database cannot be used; the message says why and which file."""
 
 
-@dataclass(frozen=True)
-class CardState:
-    """A card's FSRS memory state as cached in `cards` (times in UTC milliseconds)."""
+class CardState(NamedTuple):
+    """A card's FSRS memory state as cached in `cards` (times in UTC milliseconds).
+
+    A named tuple: a heavy user's 30,000 states are read at the start of every review."""
 
     state: int
     step: int | None
@@ -64,8 +64,7 @@ class CardState:
     content_hash: str | None = None
 
 
-@dataclass(frozen=True)
-class Review:
+class Review(NamedTuple):
     id: int
     card_id: str
     rating: int
@@ -88,7 +87,8 @@ class History:
         rows = self.conn.execute(
             "SELECT card_id, state, step, stability, difficulty, due, last_review, reps, lapses, content_hash FROM cards"
         )
-        return {r[0]: CardState(*r[1:]) for r in rows}
+        new = tuple.__new__
+        return {r[0]: new(CardState, r[1:]) for r in rows}
 
     def state(self, card_id: str) -> CardState | None:
         row = self.conn.execute(
@@ -116,14 +116,25 @@ class History:
         return {r[0] for r in self.conn.execute("SELECT card_id FROM cards")}
 
     # -- aggregates for stats (read-only; summed in SQL so a million reviews stay fast) ------
-    def review_counts(self, bucket_ms: int, card_ids: Iterable[str] | None = None) -> list[tuple[int, int]]:
-        """Reviews per time bucket: [(bucket start in UTC ms, count)], oldest first. Only the
-        reviews of `card_ids` when given."""
-        where = self._only(card_ids)
-        rows = self.conn.execute(
-            f"SELECT reviewed_at / ? AS b, COUNT(*) FROM reviews {'WHERE ' + where if where else ''} "
-            "GROUP BY b ORDER BY b", (bucket_ms,))
-        return [(b * bucket_ms, n) for b, n in rows]
+    def first_review_at(self) -> int | None:
+        return self.conn.execute("SELECT MIN(reviewed_at) FROM reviews").fetchone()[0]
+
+    def review_counts(self, bounds: list[int], card_ids: Iterable[str] | None = None) -> list[int]:
+        """The number of reviews between consecutive `bounds` (sorted UTC ms): one count per
+        [bounds[i], bounds[i+1]), the last one open-ended. Only the reviews of `card_ids` when given.
+        Range counts over the time index: faster than grouping a million rows by an expression."""
+        if card_ids is not None:  # a selection: one pass over its reviews, counted here
+            from bisect import bisect_right
+
+            counts = [0] * len(bounds)
+            for (at,) in self.conn.execute(f"SELECT reviewed_at FROM reviews WHERE {self._only(card_ids)}"):
+                i = bisect_right(bounds, at) - 1
+                if i >= 0:
+                    counts[i] += 1
+            return counts
+        sql = "SELECT COUNT(*) FROM reviews WHERE reviewed_at >= ? AND reviewed_at < ?"
+        ends = bounds[1:] + [2 ** 62]
+        return [self.conn.execute(sql, (a, b)).fetchone()[0] for a, b in zip(bounds, ends)]
 
     def retention_counts(self, since_ms: int, recent_ms: int, mature_ms: int,
                          card_ids: Iterable[str] | None = None) -> list[tuple[bool, bool, int, int]]:

@@ -31,7 +31,7 @@ def test_list_json_and_deck_filter(tmp_path, private_home):
     assert {c["deck"] for c in cards} >= {"Toy::Sampling"}
     assert any(c["id"] == "toy-reservoir/why" for c in cards)
     plain = run("list", "--tag", "data").stdout.splitlines()
-    assert any(line.startswith("toy-reservoir/why\tToy::Sampling\tWhy does Reservoir sampling matter?")
+    assert any(line.startswith("toy-reservoir/why\tToy::Sampling\tReservoir sampling: why does it matter?")
                for line in plain)
 
 
@@ -39,7 +39,7 @@ def test_show_prints_card_and_location(private_home):
     write(private_home / "cards" / "mine.yaml", SAMPLE)
     result = run("show", "toy-reservoir/why")
     assert result.returncode == 0
-    assert "Q: Why does Reservoir sampling matter?" in result.stdout
+    assert "Q: Reservoir sampling: why does it matter?" in result.stdout
     assert "A: It needs O(k) memory" in result.stdout
     assert "Source: ML Design Primer: Sampling" in result.stdout
     assert "mine.yaml:9\n" in result.stdout  # the line of `why:`

@@ -27,7 +27,7 @@ def test_sample_compiles_every_facet_kind(tmp_path):
         "toy-feed/framing", "toy-feed/model",
     ]
     by_id = deck.by_id()
-    assert by_id["toy-reservoir/definition"].question == "What is Reservoir sampling?"
+    assert by_id["toy-reservoir/definition"].question == "Reservoir sampling: what is it?"
     assert by_id["toy-reservoir/reverse"].answer == "Reservoir sampling"
     assert by_id["toy-reservoir/vs-stratified"].question == "Reservoir sampling vs Stratified sampling: what is the difference?"
     assert by_id["toy-feed/framing"].question.startswith("Case: Feed ranking for Instagram.")

@@ -89,7 +89,7 @@ def test_pty_session_reveal_rate_undo_bury_quit_and_resume(private_home):
     env = {**os.environ, "TERM": "xterm-256color"}
     child = pexpect.spawn(sys.executable, ["-m", "mlsd_flash", "review", "--deck", "Toy"], env=env, encoding="utf-8",
                           timeout=20, dimensions=(40, 100))
-    child.expect("What is Reservoir sampling\\?")
+    child.expect("Reservoir sampling: what is it\\?")
     first = "toy-reservoir/definition"
     child.send(" ")
     child.expect("1 Again \\(1m\\)\\s+2 Hard \\(6m\\)\\s+3 Good \\(10m\\)\\s+4 Easy")
@@ -115,7 +115,7 @@ def test_pty_session_reveal_rate_undo_bury_quit_and_resume(private_home):
     later = (T0 + timedelta(minutes=11)).isoformat()
     child = pexpect.spawn(sys.executable, ["-m", "mlsd_flash", "review", "--deck", "Toy"], env={**env, "MLSD_FLASH_NOW": later},
                           encoding="utf-8", timeout=20, dimensions=(40, 100))
-    child.expect("What is Reservoir sampling\\?")
+    child.expect("Reservoir sampling: what is it\\?")
     child.sendintr()  # Ctrl-C behaves like q
     child.expect("Every answer so far is saved")
     child.expect(pexpect.EOF)

@@ -1,0 +1,115 @@
+"""Review speed on a heavy user (30,000 cards, 1,000,000 review-log rows):
+
+- time from process start to the first question on screen (target < 150 ms), beside a bare Python
+  process that opens SQLite;
+- time from an answer key to the next question, durable commit included (target < 3 ms median);
+- peak memory of a review session (target < 80 MB).
+
+    python benchmarks/review.py [--user DIR] [--runs 9]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic_user import build  # noqa: E402
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
+MARKER = b"space/enter: show answer"
+
+
+def first_question_ms(env: dict) -> tuple[float, int]:
+    """Milliseconds until the first question is printed, and the child's peak RSS in KiB."""
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "mlsd_flash", "review"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    seen = b""
+    while MARKER not in seen:
+        chunk = os.read(proc.stdout.fileno(), 65536)
+        if not chunk:
+            raise SystemExit("review ended before showing a question")
+        seen += chunk
+    elapsed = (time.perf_counter() - t) * 1000
+    proc.stdin.write(b"\n3\n\n3\n\n3\nq\n")  # answer a few, then quit
+    proc.stdin.close()
+    proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    return elapsed, usage.ru_maxrss
+
+
+def bare_python_ms(db: Path) -> float:
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-c", f"import sqlite3; sqlite3.connect({str(db)!r}).execute('select 1')"],
+                   check=True)
+    return (time.perf_counter() - t) * 1000
+
+
+def answer_to_next_ms(data_dir: Path, answers: int) -> list[float]:
+    """In-process: the work between a rating key and the next question's screen text."""
+    from mlsd_flash.config import load_settings, resolve_paths
+    from mlsd_flash.deck import load
+    from mlsd_flash.history import open_history
+    from mlsd_flash.render import render
+    from mlsd_flash.session import Session
+
+    paths = resolve_paths(data_dir)
+    deck = load([paths.personal_dir], paths.cache_dir)
+    history = open_history(paths.history_db)
+    clock = [NOW]
+    session = Session(deck.cards, history, load_settings(paths.config_file), lambda: clock[0], new_limit=answers)
+    card = session.next_card()
+    render(card.front())
+    session.intervals()  # the buttons of the first card (imports fsrs, as the real review does on reveal)
+    times = []
+    for i in range(answers):
+        if card is None:
+            break
+        t = time.perf_counter()
+        session.answer(3, 1.0)
+        card = session.next_card()
+        if card is not None:
+            render(card.front())
+        times.append((time.perf_counter() - t) * 1000)
+    history.close()
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--user", type=Path, help="reuse a synthetic user built earlier in this folder")
+    parser.add_argument("--runs", type=int, default=9)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = args.user or Path(tmp) / "user"
+        if not (data_dir / "history.sqlite3").exists():
+            t = time.perf_counter()
+            build(data_dir, now=NOW)
+            print(f"built the synthetic user in {time.perf_counter() - t:.1f} s: {data_dir}")
+        env = {**os.environ, "MLSD_FLASH_HOME": str(data_dir), "MLSD_FLASH_NOW": NOW.isoformat(), "TZ": "UTC"}
+        first_question_ms(env)  # warm-up: fills the deck cache, as any earlier command would
+        runs = [first_question_ms(env) for _ in range(args.runs)]
+        starts = [r[0] for r in runs]
+        peak_mb = max(r[1] for r in runs) / 1024
+        bare = statistics.median(bare_python_ms(data_dir / "history.sqlite3") for _ in range(args.runs))
+        answers = answer_to_next_ms(data_dir, 200)
+        print(f"process start to first question: median {statistics.median(starts):.0f} ms "
+              f"(min {min(starts):.0f}, max {max(starts):.0f}; target < 150 ms)")
+        print(f"bare python + sqlite process:     median {bare:.0f} ms  "
+              f"(ratio {statistics.median(starts) / bare:.1f}x)")
+        print(f"answer key to next question:      median {statistics.median(answers):.2f} ms, "
+              f"p90 {sorted(answers)[int(len(answers) * 0.9)]:.2f} ms over {len(answers)} answers (target < 3 ms)")
+        print(f"peak memory of a review session:  {peak_mb:.0f} MB (target < 80 MB)")
+
+
+if __name__ == "__main__":
+    main()
