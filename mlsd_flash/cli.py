@@ -7,6 +7,7 @@ every command starts fast.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from .config import ConfigError, Paths, Settings, load_settings, resolve_paths
 
 
 CASE_STEPS = ("framing", "data", "labels", "features", "model", "offline_metrics", "online_metrics", "serving")
+"""Facets only case notes have (`pitfalls` is shared with concept notes)."""
 
 
 class App:
@@ -92,6 +94,8 @@ def check(app: App, paths: tuple[Path, ...], strict: bool) -> None:
     click.echo(f"{deck.note_count} notes, {len(deck.cards)} cards in {len(deck.files)} files")
     for name, count in counts.items():
         click.echo(f"  {count:5d}  {name}")
+    if not paths:
+        _orphan_note(app, deck)
     if problems:
         fail(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
 
@@ -99,14 +103,33 @@ def check(app: App, paths: tuple[Path, ...], strict: bool) -> None:
 @main.command("list")
 @click.option("--deck", "deck_name", help="Only cards under this deck path, e.g. 'Data::Sampling'.")
 @click.option("--tag", help="Only cards with this tag.")
+@click.option("--changed", is_flag=True, help="Only cards whose text changed since you last answered them.")
+@click.option("--cases", is_flag=True, help="List the interview cases (for `review --case`) instead of cards.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @pass_app
-def list_cards(app: App, deck_name: str | None, tag: str | None, as_json: bool) -> None:
-    """List cards: id, deck and question."""
+def list_cards(app: App, deck_name: str | None, tag: str | None, as_json: bool, changed: bool = False,
+               cases: bool = False) -> None:
+    """List cards: id, deck and question (or, with --cases, the interview cases)."""
     deck = app.deck()
     cards = deck.select(deck_name, tag)
+    if cases:
+        found: dict[str, dict] = {}
+        for card in cards:
+            if card.facet in CASE_STEPS:
+                found.setdefault(card.note_id, {"id": card.note_id, "case": card.title, "deck": card.deck,
+                                                "cards": 0})
+        for card in cards:
+            if card.note_id in found:
+                found[card.note_id]["cards"] += 1
+        if as_json:
+            click.echo(json.dumps(list(found.values()), indent=2, ensure_ascii=False))
+        for case in [] if as_json else found.values():
+            click.echo(f"{case['id']}\t{case['cards']} cards\t{case['case']}")
+        return
     if deck_name and not cards and not deck.select(deck_name):
         fail(f"no deck named '{deck_name}'")
+    if changed:
+        cards = _changed_cards(app, cards)
     if as_json:
         click.echo(json.dumps([c.to_dict() for c in cards], indent=2, ensure_ascii=False))
         return
@@ -322,12 +345,11 @@ def export(app: App, output: str | None, deck_name: str | None, tag: str | None,
     import os
 
     from .deck import builtin_cards_dir, display_path
-    from .export import DEFAULT_NAME, ExportError, export_deck, find_checkout, progress_steps
+    from .export import DEFAULT_NAME, ExportError, export_deck, find_checkout, prepare_output, progress_steps
 
     checkout = find_checkout(Path.cwd()) if output is None else None
     if checkout is not None:
         output, builtin = checkout / "decks" / DEFAULT_NAME, checkout / "cards"
-        deck = app.deck([builtin])
     else:
         builtin = builtin_cards_dir()
         if output is None:
@@ -336,7 +358,11 @@ def export(app: App, output: str | None, deck_name: str | None, tag: str | None,
             output = Path(output) / DEFAULT_NAME
         else:
             output = Path(output)
-        deck = app.deck(personal=not no_personal)
+    try:
+        prepare_output(output)  # before loading the cards: a bad path fails fast
+    except ExportError as exc:
+        fail(str(exc))
+    deck = app.deck([builtin]) if checkout is not None else app.deck(personal=not no_personal)
     if deck.problems:
         count = len(deck.problems)
         fail(f"{count} problem{'s' if count != 1 else ''} in the cards; run 'mlsd-flash check' to see them")
@@ -358,6 +384,482 @@ def export(app: App, output: str | None, deck_name: str | None, tag: str | None,
     if checkout is not None and not no_personal and app.paths.personal_dir.is_dir():
         click.echo("Your own cards are not part of the repository's deck; use -o PATH to export them too.")
 
+
+# -- your own cards: add, edit, orphans -------------------------------------------------------
+
+_LINE_EDITORS = frozenset({"vi", "vim", "nvim", "view", "gvim", "mvim", "nano", "pico", "emacs", "emacsclient",
+                           "micro", "kak", "joe", "mg", "ne", "gedit"})
+
+
+def _history_card_ids(app: App) -> set[str]:
+    """Card ids with a review history, or none when there is no history yet (never creates one)."""
+    from .history import HistoryError, open_history as open_db
+
+    if not app.paths.history_db.exists():
+        return set()
+    try:
+        history = open_db(app.paths.history_db, create=False)
+    except HistoryError:
+        return set()
+    try:
+        return history.reviewed_card_ids()
+    finally:
+        history.close()
+
+
+def _taken_note_ids(app: App, deck, target: Path) -> set[str]:
+    from .notes import parse_file
+    from .personal import note_ids_with_history
+
+    taken = {c.note_id for c in deck.cards}
+    if target.exists():
+        taken |= {n.id for n in parse_file(target)[0]}
+    return taken | note_ids_with_history(_history_card_ids(app))
+
+
+def _in_card_folders(app: App, target: Path) -> bool:
+    real = Path(os.path.realpath(target))
+    for folder in app.card_paths():
+        folder = Path(os.path.realpath(folder))
+        if real == folder or folder in real.parents:
+            return True
+    return False
+
+
+def _known_deck(deck, name: str) -> str:
+    """A deck name as already spelled in the deck (case-insensitive match), else as typed."""
+    name = "::".join(part.strip() for part in name.strip().strip(":").split("::"))
+    for card in deck.cards:
+        if card.deck.lower() == name.lower():
+            return card.deck
+    return name
+
+
+def _deck_suggestions(app: App, deck) -> str:
+    from .deck import builtin_cards_dir
+
+    builtin = str(Path(os.path.realpath(builtin_cards_dir())))
+    own, areas = [], []
+    for card in deck.cards:
+        if os.path.realpath(card.path).startswith(builtin + os.sep):
+            area = card.deck.split("::")[0]
+            if area not in areas:
+                areas.append(area)
+        elif card.deck not in own:
+            own.append(card.deck)
+    text = f"Your decks: {', '.join(own)}. " if own else ""
+    return text + f"Built-in decks: {', '.join(areas)} (use '::' for levels, e.g. Data::Sampling)."
+
+
+def _report_added(app: App, plan, target: Path) -> None:
+    from .cards import compile_note
+    from .deck import display_path
+
+    for note in plan.notes:
+        cards = compile_note(note)
+        ids = ", ".join(c.id for c in cards)
+        click.echo(f"Added {'card' if len(cards) == 1 else f'{len(cards)} cards'} {ids} "
+                   f"(deck {note.deck}) to {display_path(target)}:{note.line}")
+    if not _in_card_folders(app, target):
+        click.echo(f"note: {display_path(target)} is not in your card folders, so review will not show it; "
+                   f"add its folder with `mlsd-flash config card_dirs FOLDER`.", err=True)
+
+
+def _add_problems(exc, draft_display: str | None = None, line_map: list[int] | None = None) -> list:
+    from .personal import draft_problems
+
+    if draft_display and line_map is not None and exc.first_line:
+        return draft_problems(exc.problems, exc.first_line, line_map, draft_display, exc.indent)
+    return list(exc.problems)
+
+
+@main.command()
+@click.option("-q", "--question", help="The question (with -a: add without prompts).")
+@click.option("-a", "--answer", help="The answer (Markdown).")
+@click.option("--cloze", "cloze_text", metavar="TEXT", help="Add a cloze card: 'Text with {{c1::hidden}} parts'.")
+@click.option("--deck", "deck_name", help="Deck path, e.g. 'Personal' or 'Data::Sampling' (default: Personal).")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeat for more).")
+@click.option("--extra", help="Extra text shown after the answer.")
+@click.option("--source", help="Where the fact comes from.")
+@click.option("--edit", "use_editor", is_flag=True, help="Write a full concept note in $EDITOR from a template.")
+@click.option("--file", "target", type=click.Path(dir_okay=False, path_type=Path),
+              help="Append to this YAML file instead of your personal card file.")
+@pass_app
+def add(app: App, question, answer, cloze_text, deck_name, tags, extra, source, use_editor, target) -> None:
+    """Add your own card to your personal card file (prompts when given no options).
+
+    The note is validated before anything is written, and the file is replaced atomically: the rest
+    of it, comments included, stays exactly as it was. Prints the new card ids and where they went.
+    """
+    from .personal import (DEFAULT_DECK, AddError, basic_note, cloze_note, commit, new_note_id, note_text,
+                           parse_tags, plan_append)
+
+    target = Path(target).expanduser() if target else app.paths.personal_file
+    if use_editor:
+        if question or answer or cloze_text:
+            fail("--edit writes the whole note in the editor; leave out -q, -a and --cloze")
+        _add_with_editor(app, target, deck_name)
+        return
+    if cloze_text and (question or answer):
+        fail("--cloze makes its own card; leave out -q and -a")
+    if not cloze_text and bool(question) != bool(answer):
+        fail("-q and -a go together (or give neither to be asked)")
+    deck = app.deck()
+    if not cloze_text and not question:
+        question = click.prompt("Question").strip()
+        answer = click.prompt("Answer").strip()
+        if not deck_name:
+            click.echo(_deck_suggestions(app, deck))
+            deck_name = click.prompt("Deck", default=DEFAULT_DECK)
+        if not tags:
+            tags = (click.prompt("Tags (space-separated, optional)", default="", show_default=False),)
+    deck_name = _known_deck(deck, deck_name or DEFAULT_DECK)
+    tag_list = parse_tags(tags)
+    taken = _taken_note_ids(app, deck, target)
+    if cloze_text:
+        note = cloze_note(new_note_id(cloze_text, taken), cloze_text.strip(), deck_name, tag_list, extra or "",
+                          source or "")
+    else:
+        note = basic_note(new_note_id(question, taken), question.strip(), answer.strip(), deck_name, tag_list,
+                          extra or "", source or "")
+    try:
+        plan = plan_append(target, [note_text(note)])
+        commit(plan)
+    except AddError as exc:
+        for problem in _add_problems(exc):
+            click.echo(str(problem), err=True)
+        fail(f"nothing added: {exc}")
+    except OSError as exc:
+        fail(f"nothing added: cannot write {target}: {exc.strerror or exc}")
+    _report_added(app, plan, target)
+
+
+def _add_with_editor(app: App, target: Path, deck_name: str | None) -> None:
+    """`add --edit`: a template in the editor, validated on return; the draft file keeps what the
+    user typed until the note is added."""
+    from .deck import display_path
+    from .personal import (DEFAULT_DECK, ERROR_PREFIX, AddError, clean_draft, commit, fill_missing_id,
+                           plan_append, template, write_atomic)
+    from .problems import Problem
+
+    deck = app.deck()
+    default_deck = _known_deck(deck, deck_name) if deck_name else DEFAULT_DECK
+    draft = app.paths.data_dir / "add-draft.yaml"
+    shown = display_path(draft)
+    if draft.exists():
+        click.echo(f"Opening your unsaved draft {shown} (delete it to start afresh).", err=True)
+    else:
+        write_atomic(draft, template(default_deck).encode("utf-8"))
+    while True:
+        try:
+            click.edit(filename=str(draft))
+        except click.ClickException:
+            fail(f"the editor failed; nothing was added. Your draft is kept in {shown}: "
+                 "`mlsd-flash add --edit` opens it again")
+        text = draft.read_text(encoding="utf-8", errors="replace")
+        user_text = "".join(line for line in text.splitlines(keepends=True) if not line.startswith(ERROR_PREFIX))
+        snippet, line_map = clean_draft(user_text, default_deck)
+        if not snippet.strip() or user_text == template(default_deck):
+            draft.unlink()
+            click.echo("Nothing added (the note was left empty).")
+            return
+        snippet = fill_missing_id(snippet, _taken_note_ids(app, deck, target))
+        problems, plan = [], None
+        try:
+            plan = plan_append(target, [snippet])
+        except AddError as exc:
+            problems = _add_problems(exc, shown, line_map) or [Problem(shown, 1, 1, str(exc))]
+        if plan is not None:
+            problems = _clashes(deck, plan, shown, line_map)
+        if not problems:
+            try:
+                commit(plan)
+            except (AddError, OSError) as exc:
+                fail(f"nothing added: {getattr(exc, 'strerror', None) or exc}; your draft is kept in {shown}")
+            draft.unlink()
+            _report_added(app, plan, target)
+            return
+        shift = len(problems)  # the error lines written at the top of the draft move the rest down
+        lines = [f"{p.path}:{p.line + shift if p.path == shown else p.line}: {p.message}" for p in problems]
+        for line in lines:
+            click.echo(line, err=True)
+        write_atomic(draft, ("".join(f"{ERROR_PREFIX}{line}\n" for line in lines) + user_text).encode("utf-8"))
+        try:
+            again = click.confirm("Open the editor again to fix it?", default=True)
+        except click.Abort:
+            again = False
+        if not again:
+            fail(f"nothing added. Your note is kept in {shown}: `mlsd-flash add --edit` opens it again")
+
+
+def _clashes(deck, plan, shown: str, line_map: list[int]) -> list:
+    """A new note whose id is already used elsewhere in the deck (unless it says `override: true`)."""
+    from .problems import Problem
+
+    problems = []
+    for note in plan.notes:
+        if note.override:
+            continue
+        for card in deck.cards:
+            if card.note_id == note.id:
+                k = note.line - plan.first_line
+                line = line_map[k] if 0 <= k < len(line_map) else note.line
+                problems.append(Problem(shown, line, 1, f"note id '{note.id}' is already used at {card.path}:"
+                                        f"{card.line}; choose another id (or add 'override: true' to replace it)"))
+                break
+    return problems
+
+
+def _open_in_editor(path: Path, line: int) -> None:
+    """Open `path` in $VISUAL or $EDITOR at `line` when the editor takes `+LINE`, else with click."""
+    import shlex
+    import subprocess
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    argv = shlex.split(editor) if editor else []
+    name = Path(argv[0]).name.lower() if argv else ""
+    if name in _LINE_EDITORS:
+        argv += [f"+{line}", str(path)]
+    elif name in ("code", "codium", "code-insiders", "cursor"):
+        argv += ["--goto", f"{path}:{line}"]
+    elif name in ("subl", "zed"):
+        argv += [f"{path}:{line}"]
+    else:
+        try:
+            click.edit(filename=str(path))
+        except click.ClickException:
+            fail(f"the editor failed on {path}")
+        return
+    try:
+        status = subprocess.call(argv)
+    except OSError as exc:
+        fail(f"cannot run the editor '{editor}': {exc.strerror or exc}")
+    if status != 0:
+        fail(f"the editor exited with status {status}")
+
+
+def _is_installed_builtin(path: Path) -> bool:
+    from .deck import BUILTIN_IN_WHEEL
+
+    real = Path(os.path.realpath(path))
+    wheel = Path(os.path.realpath(BUILTIN_IN_WHEEL))
+    return wheel in real.parents or any(p.name in ("site-packages", "dist-packages") for p in real.parents)
+
+
+@main.command()
+@click.argument("card_id")
+@click.option("-y", "--yes", is_flag=True, help="Copy an installed built-in note to your file without asking.")
+@pass_app
+def edit(app: App, card_id: str, yes: bool) -> None:
+    """Open a card's source file in $EDITOR at its line (a card id or a note id).
+
+    Its review history is kept: a card's identity is its id, not its text. A card of the installed
+    built-in deck is first copied into your personal file with `override: true`, and that copy wins.
+    """
+    from .cards import compile_note
+    from .deck import display_path
+    from .notes import parse_file
+    from .personal import AddError, commit, override_snippet, plan_append
+
+    deck = app.deck()
+    card = deck.get(card_id) or next((c for c in deck.cards if c.note_id == card_id), None)
+    if card is None:
+        import difflib
+
+        close = difflib.get_close_matches(card_id, list(deck.by_id()), n=3, cutoff=0.6)
+        fail(f"unknown card id '{card_id}'" + (f"; did you mean {', '.join(close)}?" if close else ""))
+    path, line = Path(card.path), card.line
+    if _is_installed_builtin(path) or not os.access(path, os.W_OK):
+        target = app.paths.personal_file
+        question = (f"{card.id} is in the installed deck ({display_path(path)}), which an upgrade replaces. "
+                    f"Copy its note to {display_path(target)} as your own version (it then replaces the built-in one)?")
+        if not yes and not click.confirm(question, default=True):
+            fail("nothing changed")
+        try:
+            plan = plan_append(target, [override_snippet(path, card.note_id)])
+            commit(plan)
+        except AddError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            fail(f"cannot copy the note: {exc}")
+        copied = {c.id: c.line for c in compile_note(plan.notes[0])}
+        path, line = target, copied.get(card.id, plan.notes[0].line)
+        click.echo(f"Copied note {card.note_id} to {display_path(target)}:{plan.notes[0].line} (override: true).")
+    _open_in_editor(path, line)
+    problems = parse_file(path, display_path(path))[1]
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        click.echo(f"{display_path(path)} has {len(problems)} problem(s): review skips the broken notes until "
+                   "they are fixed (`mlsd-flash check`).", err=True)
+
+
+def _orphans(app: App, deck) -> list[dict]:
+    """Cards with a review history but no source any more, with their review counts."""
+    from datetime import datetime, timezone
+
+    if not app.paths.history_db.exists():
+        return []
+    history = open_history(app, create=False)
+    try:
+        states = history.states()
+        known = set(deck.by_id())
+        rows = []
+        for card_id in sorted(set(states) - known):
+            last = states[card_id].last_review
+            rows.append({
+                "id": card_id, "reviews": len(history.reviews(card_id)),
+                "last_review": datetime.fromtimestamp(last / 1000, timezone.utc).isoformat() if last else None,
+            })
+        return rows
+    finally:
+        history.close()
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.option("--purge", is_flag=True, help="Delete the review history of these cards (asks first).")
+@click.option("-y", "--yes", is_flag=True, help="With --purge: don't ask.")
+@pass_app
+def orphans(app: App, as_json: bool, purge: bool, yes: bool) -> None:
+    """Cards with a review history but no source (deleted or renamed): list them, or purge them."""
+    deck = app.deck()
+    if deck.problems:
+        message = (f"{len(deck.problems)} problem(s) in the card files: cards of broken notes are listed as "
+                   "orphans until they are fixed (`mlsd-flash check`)")
+        if purge:
+            fail(message.replace("are listed as orphans", "would be purged") + "; nothing purged")
+        click.echo(click.style(f"warning: {message}", fg="yellow"), err=True)
+    rows = _orphans(app, deck)
+    if purge:
+        if not rows:
+            click.echo("No orphans: nothing to purge.")
+            return
+        if not yes:
+            click.confirm(f"Delete the review history of {len(rows)} card{'s' if len(rows) != 1 else ''}? "
+                          "This cannot be undone", default=False, abort=True)
+        from .history import HistoryError
+
+        history = open_history(app, create=False)
+        try:
+            count = history.purge(r["id"] for r in rows)
+        except HistoryError as exc:
+            fail(str(exc))
+        finally:
+            history.close()
+        click.echo(f"Purged the history of {count} card{'s' if count != 1 else ''}.")
+        return
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['id']}\t{row['reviews']} review{'s' if row['reviews'] != 1 else ''}\t"
+                   f"last {row['last_review'] or 'never'}")
+    if not rows:
+        click.echo("No orphans: every card in your history has a source.", err=True)
+
+
+def _changed_cards(app: App, cards: list) -> list:
+    """Cards whose text changed since they were last answered."""
+    if not app.paths.history_db.exists():
+        return []
+    history = open_history(app, create=False)
+    try:
+        states = history.states()
+    finally:
+        history.close()
+    return [c for c in cards
+            if c.id in states and states[c.id].content_hash and states[c.id].content_hash != c.content_hash]
+
+
+def _orphan_note(app: App, deck) -> None:
+    """`check`'s note about cards with history but no source (never an error)."""
+    try:
+        rows = _orphans(app, deck)
+    except click.ClickException:
+        return
+    if rows:
+        click.echo(f"note: {len(rows)} card{'s' if len(rows) != 1 else ''} in your review history "
+                   f"{'have' if len(rows) != 1 else 'has'} no source any more (see `mlsd-flash orphans`)")
+
+
+def _stats_figures(app: App, deck_name: str | None, days: int, on_date: str | None):
+    """The figures shared by `stats` and `report` (see mlsd_flash/stats.py)."""
+    from datetime import date
+
+    from .history import HistoryError, open_history as open_db
+    from .stats import gather
+    from .terminal import wall_clock
+
+    now = wall_clock()()
+    text = on_date if on_date is not None else app.settings.interview_date
+    on = None
+    if text:
+        try:
+            on = date.fromisoformat(text.strip())
+        except ValueError:
+            fail(f"--on: '{text}' is not a date such as 2026-12-15")
+    _, cards = review_cards(app, deck_name, None)
+    path = app.paths.history_db
+    try:  # no history yet: empty figures, and no file created by a read-only command
+        history = open_db(path if path.exists() else ":memory:", create=False)
+    except HistoryError as exc:
+        fail(str(exc))
+    try:
+        figures = gather(history, cards, app.settings, now, days=days, on=on, only_selected=bool(deck_name),
+                         deck_filter=deck_name)
+    except HistoryError as exc:
+        fail(str(exc))
+    finally:
+        history.close()
+    if figures.readiness and figures.readiness.days_left < 0:
+        fail(f"the date {figures.readiness.date} is in the past; pass a later one with --on")
+    return figures
+
+
+@main.command()
+@click.option("--deck", "deck_name", help="Only cards under this deck path, e.g. 'Data::Sampling'.")
+@click.option("--days", type=click.IntRange(7, 3660), default=182, show_default=True,
+              help="Days of history in the heatmap.")
+@click.option("--on", "on_date", metavar="DATE",
+              help="Predict readiness for this date (YYYY-MM-DD); default: the interview_date setting.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@pass_app
+def stats(app: App, deck_name, days, on_date, as_json) -> None:
+    """Your progress: today, streaks, reviews per day, due forecast, retention, decks, readiness."""
+    figures = _stats_figures(app, deck_name, days, on_date)
+    if as_json:
+        click.echo(json.dumps(figures.to_dict(), indent=2, ensure_ascii=False))
+        return
+    from rich.console import Console
+
+    from .stats_view import render
+
+    render(figures, Console(highlight=False))
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"),
+              show_default=True, help="Where to write the HTML page.")
+@click.option("--deck", "deck_name", help="Only cards under this deck path.")
+@click.option("--days", type=click.IntRange(7, 3660), default=365, show_default=True,
+              help="Days of history in the heatmap.")
+@click.option("--on", "on_date", metavar="DATE",
+              help="Predict readiness for this date (YYYY-MM-DD); default: the interview_date setting.")
+@pass_app
+def report(app: App, output: Path, deck_name, days, on_date) -> None:
+    """Write the stats as one self-contained HTML page (inline SVG charts, no network needed)."""
+    from .report import render_html
+
+    figures = _stats_figures(app, deck_name, days, on_date)
+    html = render_html(figures)
+    try:
+        tmp = output.with_name(output.name + ".tmp")
+        tmp.write_text(html, encoding="utf-8")
+        tmp.replace(output)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    click.echo(f"Wrote {output}")
 
 def _format_setting(value) -> str:
     if isinstance(value, list):
