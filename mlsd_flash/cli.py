@@ -15,6 +15,7 @@ import click
 
 from . import __version__
 from .config import ConfigError, Paths, Settings, load_settings, resolve_paths
+from .problems import display_path
 
 
 CASE_STEPS = ("framing", "data", "labels", "features", "model", "offline_metrics", "online_metrics", "serving")
@@ -166,7 +167,7 @@ def show(app: App, card_id: str, as_json: bool) -> None:
         if card.extra:
             click.echo(f"Extra: {card.extra}")
         click.echo(f"Source: {card.source or '(none)'}")
-        click.echo(f"At: {card.path}:{card.line}")
+        click.echo(f"At: {display_path(card.path)}:{card.line}")
 
 
 @main.command()
@@ -217,7 +218,7 @@ def review_cards(app: App, deck_name: str | None, tag: str | None):
     """The cards to review: valid ones only, with one warning per broken file (never blocking)."""
     deck = app.deck()
     if deck.problems:
-        files = sorted({p.path for p in deck.problems})
+        files = sorted({display_path(p.path) for p in deck.problems})
         first = deck.problems[0]
         click.echo(click.style(f"warning: {len(deck.problems)} problem(s) in {', '.join(files)} "
                                f"(first: {first}); reviewing the valid cards. Run `mlsd-flash check`.",
@@ -344,7 +345,7 @@ def export(app: App, output: str | None, deck_name: str | None, tag: str | None,
     """
     import os
 
-    from .deck import builtin_cards_dir, display_path
+    from .deck import builtin_cards_dir
     from .export import DEFAULT_NAME, ExportError, export_deck, find_checkout, prepare_output, progress_steps
 
     checkout = find_checkout(Path.cwd()) if output is None else None
@@ -453,7 +454,6 @@ def _deck_suggestions(app: App, deck) -> str:
 
 def _report_added(app: App, plan, target: Path) -> None:
     from .cards import compile_note
-    from .deck import display_path
 
     for note in plan.notes:
         cards = compile_note(note)
@@ -537,7 +537,6 @@ def add(app: App, question, answer, cloze_text, deck_name, tags, extra, source, 
 def _add_with_editor(app: App, target: Path, deck_name: str | None) -> None:
     """`add --edit`: a template in the editor, validated on return; the draft file keeps what the
     user typed until the note is added."""
-    from .deck import display_path
     from .personal import (DEFAULT_DECK, ERROR_PREFIX, AddError, clean_draft, commit, fill_missing_id,
                            plan_append, template, write_atomic)
     from .problems import Problem
@@ -657,7 +656,6 @@ def edit(app: App, card_id: str, yes: bool) -> None:
     built-in deck is first copied into your personal file with `override: true`, and that copy wins.
     """
     from .cards import compile_note
-    from .deck import display_path
     from .notes import parse_file
     from .personal import AddError, commit, override_snippet, plan_append
 

@@ -6,6 +6,7 @@ unchanged set of files (same paths, sizes and modification times) are read back 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 from pathlib import Path
@@ -73,15 +74,6 @@ def in_deck(card_deck: str, wanted: str) -> bool:
     return a == b or a.startswith(b + "::")
 
 
-def display_path(path: Path) -> str:
-    """A path as the user should see it in messages: relative to the current folder when inside it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
-
-
 def find_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     """YAML files under the given files and folders, folders walked in sorted (deck) order."""
     files: list[Path] = []
@@ -92,7 +84,7 @@ def find_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
         elif path.is_file():
             files.append(path)
         else:
-            problems.append(Problem(display_path(path), 1, 1, "no such file or folder"))
+            problems.append(Problem(os.path.abspath(path), 1, 1, "no such file or folder"))
     return files, problems
 
 
@@ -100,7 +92,9 @@ def load(paths: list[Path], cache_dir: Path | None = None) -> Deck:
     """Compile every note under `paths` into one deck, reporting every problem at once."""
     files, missing = find_files(paths)
     fingerprint = _fingerprint(files)
-    cache_file = cache_dir / "deck.pickle" if cache_dir else None
+    roots = "\n".join(os.path.abspath(p) for p in paths)
+    cache_file = cache_dir / f"deck-{hashlib.blake2b(roots.encode(), digest_size=6).hexdigest()}.pickle" \
+        if cache_dir else None
     if cache_file and not missing:
         cached = _read_cache(cache_file, fingerprint)
         if cached is not None:
@@ -122,9 +116,9 @@ def compile_files(files: list[Path]) -> Deck:
     note_count = 0
     shown = []
     for path in files:
-        display = display_path(path)
-        shown.append(display)
-        notes, file_problems = parse_file(path, display)
+        absolute = os.path.abspath(path)
+        shown.append(absolute)
+        notes, file_problems = parse_file(path, absolute)
         problems.extend(file_problems)
         for note in notes:
             if note.id in seen:
@@ -154,7 +148,7 @@ def _fingerprint(files: list[Path]) -> tuple:
         except OSError:
             return ()
         stats.append((str(f.resolve()), st.st_mtime_ns, st.st_size))
-    return (CACHE_VERSION, os.getcwd(), tuple(stats))
+    return (CACHE_VERSION, tuple(stats))
 
 
 def _read_cache(cache_file: Path, fingerprint: tuple) -> Deck | None:

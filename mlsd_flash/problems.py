@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -15,4 +17,17 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+        return f"{display_path(self.path)}:{self.line}:{self.column}: {self.message}"
+
+
+def display_path(path: Path | str) -> str:
+    """A path as the user should see it: relative to the current folder when inside it.
+
+    Paths are stored absolute (so the deck cache serves any folder) and shortened only for display."""
+    if not os.path.isabs(path):
+        return str(path)
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return str(path) if rel.startswith("..") else rel

@@ -12,7 +12,7 @@ import signal
 import sys
 import time
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from .render import BOLD, DIM, RESET, render
 from .scheduler import AGAIN, EASY, GOOD, HARD, RATING_NAMES, format_interval, to_ms
@@ -197,8 +197,8 @@ def _back(session, card, screen: Screen, intervals) -> None:
     screen.write(screen.style("─" * screen.width, DIM))
     if card.kind == "basic":
         screen.markdown(card.answer)
+    screen.write()
     if card.extra:
-        screen.write()
         screen.write(screen.style(render(card.extra, screen.width, False), DIM))
     screen.write(screen.style(f"Source: {card.source}", DIM))
     screen.write()
@@ -239,14 +239,10 @@ def wall_clock():
     """The real clock, or one starting at MLSD_FLASH_NOW (ISO 8601) and running from there, for tests."""
     start = os.environ.get("MLSD_FLASH_NOW")
     if not start:
-        from datetime import timezone
-
         return lambda: datetime.now(timezone.utc)
     origin = datetime.fromisoformat(start)
     if origin.tzinfo is None:
         origin = origin.astimezone()
-    from datetime import timedelta, timezone
-
     origin = origin.astimezone(timezone.utc)
     t0 = time.monotonic()
     return lambda: origin + timedelta(seconds=time.monotonic() - t0)

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import venv
 
-import pytest
 
 from conftest import ROOT, run, write, SAMPLE
 

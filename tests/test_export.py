@@ -194,7 +194,7 @@ def test_fresh_collection_imports_the_deck(tmp_path, sources):
         assert definition.note_type()["name"] == "MLSD Flash: basic"
         assert [f["name"] for f in definition.note_type()["flds"]] == ["Id", "Question", "Answer", "Extra", "Source"]
         assert definition.note_type()["sortf"] == 0
-        assert definition["Question"] == "What is Reservoir sampling?"
+        assert definition["Question"] == "Reservoir sampling: what is it?"
         assert definition["Answer"] == r"A <em>one-pass</em> algorithm that keeps \(k\) items with \(O(k)\) memory."
         assert definition["Source"] == "ML Design Primer: Sampling"
         assert {"data", "sampling", "area::data", "source::ml-design-primer::sampling"} <= set(definition.tags)
@@ -394,9 +394,13 @@ def test_export_command_in_a_checkout_writes_decks(tmp_path, sources):
     (["--deck", "No::Such"], "Error: no deck named 'No::Such'"),
     (["--tag", "no-such-tag"], "Error: no cards with tag 'no-such-tag'"),
     (["-o", "a-file/deck.apkg"], "Error: cannot write a-file/deck.apkg: a-file is not a folder"),
+    (["-o", "decks/mlsd-flash.apkg/"], "Error: cannot write decks/mlsd-flash.apkg/mlsd-flash.apkg: decks/mlsd-flash.apkg is not a folder"),
 ])
-def test_export_command_errors_are_one_line(tmp_path, args, message):
-    (tmp_path / "a-file").write_text("x")
+def test_export_command_errors_are_one_line(tmp_path, sources, args, message):
+    # In a checkout of its own (the fixture's cards), so the built-in deck's state does not matter.
+    write(tmp_path / "pyproject.toml", '[project]\nname = "mlsd-flash"\n')
+    write(tmp_path / "a-file", "x")
+    assert run("export", cwd=tmp_path).returncode == 0
     result = run("export", *args, cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip() == message

@@ -128,7 +128,7 @@ def test_cache_returns_same_cards_and_notices_changes(tmp_path):
     f = write(tmp_path / "cards" / "s.yaml", SAMPLE)
     cache = tmp_path / "cache"
     first = load([f.parent], cache)
-    assert (cache / "deck.pickle").exists()
+    assert list(cache.glob("deck-*.pickle"))
     again = load([f.parent], cache)
     assert [c.id for c in again.cards] == [c.id for c in first.cards]
     f.write_text(f.read_text().replace("  - id: toy-feed", "  - id: toy-feed-2"))

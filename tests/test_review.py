@@ -10,13 +10,13 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pexpect
 import pytest
 
 from mlsd_flash.config import Settings
-from mlsd_flash.history import NEW, REVIEW, HistoryError, open_history
+from mlsd_flash.history import HistoryError, open_history
 from mlsd_flash.scheduler import AGAIN, GOOD, to_ms
 from mlsd_flash.session import Session
 from conftest import NOW, SAMPLE, run, write

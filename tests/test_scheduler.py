@@ -12,7 +12,7 @@ import pytest
 
 from mlsd_flash.cards import Card
 from mlsd_flash.config import Settings
-from mlsd_flash.history import LEARNING, NEW, RELEARNING, REVIEW, CardState, open_history
+from mlsd_flash.history import LEARNING, RELEARNING, REVIEW, CardState, open_history
 from mlsd_flash.scheduler import (AGAIN, EASY, GOOD, HARD, Scheduler, TodayCounts, build_queue, day_of,
                                   format_interval, from_ms, to_ms)
 
