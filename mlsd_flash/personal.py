@@ -84,7 +84,12 @@ def note_ids_with_history(card_ids: Iterable[str]) -> set[str]:
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    def increase_indent(self, flow=False, indentless=False):  # indent lists under their key
+        return super().increase_indent(flow, False)
+
+
+class _Flow(list):
+    """A list written on one line, `[a, b]` (tags)."""
 
 
 def _str(dumper: yaml.SafeDumper, value: str):
@@ -93,6 +98,7 @@ def _str(dumper: yaml.SafeDumper, value: str):
 
 
 _Dumper.add_representer(str, _str)
+_Dumper.add_representer(_Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
 
 
 def note_text(note: dict) -> str:
@@ -108,7 +114,7 @@ def basic_note(note_id: str, question: str, answer: str, deck: str, tags: list[s
         card["extra"] = extra
     note = {"id": note_id, "concept": _title(question), "deck": deck}
     if tags:
-        note["tags"] = list(tags)
+        note["tags"] = _Flow(tags)
     if source:
         note["source"] = source
     note["cards"] = [card]
@@ -121,7 +127,7 @@ def cloze_note(note_id: str, text: str, deck: str, tags: list[str], extra: str =
         cloze["extra"] = extra
     note = {"id": note_id, "concept": _title(CLOZE.sub("[...]", text)), "deck": deck}
     if tags:
-        note["tags"] = list(tags)
+        note["tags"] = _Flow(tags)
     if source:
         note["source"] = source
     note["cloze"] = [cloze]
@@ -385,3 +391,53 @@ def draft_problems(problems: list[Problem], plan_first_line: int, line_map: list
 
 def is_slug(text: str) -> bool:
     return bool(SLUG.match(text))
+
+
+# ---------------------------------------------------------------------------------------------
+# Copying a built-in note as a personal override
+
+
+def override_snippet(path: Path, note_id: str) -> str:
+    """The text of note `note_id` in `path`, as a mapping at column 0 marked `override: true`, with
+    the file-level `deck`, `source` and `tags` it inherited written on the note itself."""
+    from .notes import parse_file
+
+    path = Path(path)
+    raw = path.read_bytes()
+    text = raw.decode("utf-8-sig")
+    notes = {n.id: n for n in parse_file(path)[0]}
+    note = notes.get(note_id)
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    items = []
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == "notes" and isinstance(value, yaml.SequenceNode):
+                items = value.value
+    lines = text.split("\n")
+    for i, item in enumerate(items):
+        if not isinstance(item, yaml.MappingNode):
+            continue
+        keys = {k.value: v for k, v in item.value if isinstance(k, yaml.ScalarNode)}
+        if getattr(keys.get("id"), "value", None) != note_id or note is None:
+            continue
+        start = item.start_mark.line
+        end = items[i + 1].start_mark.line if i + 1 < len(items) else len(lines)
+        if i + 1 == len(items):  # the last note ends before the next top-level key, if any
+            later = [k.start_mark.line for k, _ in root.value if k.start_mark.line > start]
+            end = min(later) if later else end
+        block = lines[start:end]
+        while block and (not block[-1].strip() or block[-1].lstrip().startswith("#")):
+            block.pop()
+        col = item.start_mark.column
+        out = [block[0][col:]]
+        for line in block[1:]:
+            out.append(line[col:] if line[:col].strip() == "" else line.lstrip())
+        if "deck" not in keys:
+            out.append(note_text({"deck": note.deck}).rstrip("\n"))
+        if "source" not in keys and note.source:
+            out.append(note_text({"source": note.source}).rstrip("\n"))
+        if "tags" not in keys and note.tags:
+            out.append(note_text({"tags": _Flow(note.tags)}).rstrip("\n"))
+        out.append("override: true")
+        return "\n".join(out) + "\n"
+    raise AddError(f"note '{note_id}' not found in {path}")
