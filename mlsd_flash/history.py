@@ -90,6 +90,18 @@ class History:
         new = tuple.__new__
         return {r[0]: new(CardState, r[1:]) for r in rows}
 
+    def active_states(self, until_ms: int) -> dict[str, CardState]:
+        """States of cards in (re)learning or due for review before `until_ms`: all a queue needs."""
+        rows = self.conn.execute(
+            "SELECT card_id, state, step, stability, difficulty, due, last_review, reps, lapses, content_hash FROM cards"
+            " WHERE state IN (?, ?) OR (state = ? AND due < ?)", (LEARNING, RELEARNING, REVIEW, until_ms))
+        new = tuple.__new__
+        return {r[0]: new(CardState, r[1:]) for r in rows}
+
+    def dues(self) -> dict[str, int]:
+        """Every seen card's due time (UTC ms)."""
+        return dict(self.conn.execute("SELECT card_id, due FROM cards"))
+
     def state(self, card_id: str) -> CardState | None:
         row = self.conn.execute(
             "SELECT state, step, stability, difficulty, due, last_review, reps, lapses, content_hash "
@@ -99,7 +111,8 @@ class History:
     def reviews_since(self, since_ms: int) -> list[Review]:
         rows = self.conn.execute(
             "SELECT id, card_id, rating, reviewed_at, duration_ms, state_before, state_after, interval_ms "
-            "FROM reviews WHERE reviewed_at >= ? ORDER BY id", (since_ms,))
+            # `+id`: sort the few recent rows rather than walk the whole log in id order
+            "FROM reviews WHERE reviewed_at >= ? ORDER BY +id", (since_ms,))
         return [Review(*r) for r in rows]
 
     def reviews(self, card_id: str | None = None) -> list[Review]:

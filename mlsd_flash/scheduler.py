@@ -174,33 +174,31 @@ class Queue:
 
 
 def build_queue(cards: list[Card], states: dict[str, CardState], counts: TodayCounts, buried: set[str],
-                settings: Settings, day: Day, new_limit: int | None = None, rng: random.Random | None = None
-                ) -> Queue:
+                settings: Settings, day: Day, new_limit: int | None = None, rng: random.Random | None = None,
+                seen: set[str] | None = None) -> Queue:
     """Anki's daily queue: at most one card per note a day (siblings wait for tomorrow), limits that
-    count what was already done today, new cards in deck order (or random)."""
-    learning: list[tuple[int, Card]] = []
-    reviews: list[tuple[int, int, Card]] = []
-    new: list[Card] = []
-    for position, card in enumerate(cards):
-        if card.id in buried:
-            continue
-        state = states.get(card.id)
-        if state is None:
-            new.append(card)
-        elif state.state in (LEARNING, RELEARNING):
-            learning.append((state.due, card))
-        elif state.state == REVIEW and state.due < day.end:
-            reviews.append((state.due, position, card))
-    learning.sort(key=lambda x: x[0])
-    reviews.sort(key=lambda x: (x[0], x[1]))
-    seen = set(counts.notes_seen) | {c.note_id for _, c in learning}
+    count what was already done today, new cards in deck order (or random).
+
+    `states` needs only the cards in learning or due for review (`History.active_states`); `seen`
+    holds every card with a history (by default, the keys of `states`)."""
+    seen = set(states) if seen is None else seen
+    by_id = {c.id: c for c in cards}
+    learning = sorted((s.due, cid) for cid, s in states.items()
+                      if s.state in (LEARNING, RELEARNING) and cid in by_id and cid not in buried)
+    reviews = sorted((s.due, cid) for cid, s in states.items()
+                     if s.state == REVIEW and s.due < day.end and cid in by_id and cid not in buried)
+    notes_seen = set(counts.notes_seen) | {by_id[cid].note_id for _, cid in learning}
     review_room = max(0, settings.reviews_per_day - counts.reviews_done)
-    due_reviews = _one_per_note((c for _, _, c in reviews), seen, review_room)
-    if settings.new_order == "random":
-        (rng or random.Random()).shuffle(new)
+    due_reviews = _one_per_note((by_id[cid] for _, cid in reviews), notes_seen, review_room)
     new_room = max(0, (settings.new_per_day if new_limit is None else new_limit) - counts.new_done)
-    new_cards = _one_per_note(new, seen, new_room)
-    return Queue([c for _, c in learning], _interleave(due_reviews, new_cards), len(new_cards), len(due_reviews))
+    unseen = (c for c in cards if c.id not in seen and c.id not in buried)
+    if settings.new_order == "random":
+        shuffled = list(unseen)
+        (rng or random.Random()).shuffle(shuffled)
+        unseen = iter(shuffled)
+    new_cards = _one_per_note(unseen, notes_seen, new_room)
+    return Queue([by_id[cid] for _, cid in learning], _interleave(due_reviews, new_cards), len(new_cards),
+                 len(due_reviews))
 
 
 def _one_per_note(cards: Iterable[Card], seen: set[str], limit: int) -> list[Card]:

@@ -60,14 +60,14 @@ class Session:
         self.scheduler = Scheduler(self.settings)
         now = self.now()
         self.day = day_of(now, self.settings.day_starts_at, self.tz)
-        states = self.history.states()
+        states = self.history.active_states(self.day.end)
+        seen = self.history.reviewed_card_ids()
         counts = today_counts(self.history.reviews_since(self.day.start))
         self.queue = build_queue(self.cards, states, counts, self.history.buried(to_ms(now)), self.settings,
-                                 self.day, self.new_limit)
-        self._states = states
+                                 self.day, self.new_limit, seen=seen)
         self._learning_due = {c.id: states[c.id].due for c in self.queue.learning}
         self._by_id = {c.id: c for c in self.queue.learning + self.queue.main}
-        self._new_ids = {c.id for c in self.queue.main if c.id not in states}
+        self._new_ids = {c.id for c in self.queue.main if c.id not in seen}
 
     # -- what to show --------------------------------------------------------------------------
     def next_card(self) -> Card | None:
@@ -102,18 +102,18 @@ class Session:
     def next_due_after_today(self) -> int | None:
         """The earliest due time among the selected cards that have been seen (UTC ms)."""
         ids = {c.id for c in self.cards}
-        dues = [s.due for cid, s in self.history.states().items() if cid in ids]
+        dues = [due for cid, due in self.history.dues().items() if cid in ids]
         return min(dues) if dues else None
 
     def due_tomorrow(self) -> int:
         """Seen cards due before the end of tomorrow (new cards not counted)."""
         ids = {c.id for c in self.cards}
         end = self.day.end + 86_400_000
-        return sum(1 for cid, s in self.history.states().items() if cid in ids and s.due < end)
+        return sum(1 for cid, due in self.history.dues().items() if cid in ids and due < end)
 
     def is_edited(self, card: Card) -> bool:
         """Whether the card's text changed since it was last answered."""
-        state = self._states.get(card.id)
+        state = self.history.state(card.id)
         return bool(state and state.content_hash and state.content_hash != card.content_hash)
 
     def intervals(self) -> dict[int, int]:
