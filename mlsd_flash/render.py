@@ -36,8 +36,15 @@ class _Styler:
         return "".join(codes) + text + RESET
 
 
+_MARKUP = re.compile(r"[*_`\[\]#<>$|~\\&]|^\s*(?:[-+]|\d+[.)])\s|^ {4}", re.M)
+
+
 def render(text: str, width: int = 80, color: bool = True) -> str:
     """Render Markdown for a terminal `width` columns wide."""
+    if not _MARKUP.search(text):  # plain prose, the common case: no parser to import
+        style = _Styler(color)
+        paragraphs = [p.split() for p in re.split(r"\n\s*\n", text.strip())]
+        return "\n\n".join("\n".join(_wrap([(" ".join(words), ())], width, "", "", style)) for words in paragraphs)
     maths: list[str] = []
 
     def keep(m: re.Match) -> str:
