@@ -55,19 +55,32 @@ class ExportError(Exception):
 # Markdown to HTML
 
 
-def _highlight(code: str, lang: str, _attrs) -> str:
-    from pygments import highlight
-    from pygments.formatters import HtmlFormatter
+@functools.lru_cache(maxsize=64)
+def _lexer(lang: str):
     from pygments.lexers import get_lexer_by_name
     from pygments.util import ClassNotFound
 
-    if not lang:
-        return ""  # markdown-it escapes it as plain code
     try:
-        lexer = get_lexer_by_name(lang.split()[0], stripnl=False)
+        return get_lexer_by_name(lang, stripnl=False)
     except ClassNotFound:
-        return ""
-    body = highlight(code, lexer, HtmlFormatter(nowrap=True))
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def _formatter():
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(nowrap=True)
+
+
+def _highlight(code: str, lang: str, _attrs) -> str:
+    """A fenced code block with a known language, highlighted with pygments' CSS classes."""
+    from pygments import highlight
+
+    lexer = _lexer(lang.split()[0]) if lang else None
+    if lexer is None:
+        return ""  # markdown-it escapes it as plain code
+    body = highlight(code, lexer, _formatter())
     return f'<pre class="highlight"><code>{body}</code></pre>\n'
 
 
@@ -119,7 +132,12 @@ def _make_markdown():
 
 _md = None
 # Text with none of these renders as itself, escaped: no need to run the Markdown parser.
-_NEEDS_MARKDOWN = re.compile(r"[\\`*_\[\]<>&$#!|~\n\r\t]|^[\s\-+=]|^\d+[.)]|\s$")
+_MARKUP_CHARS = re.compile(r"[\\`*_\[\]<>&$#!|~\n\r\t]")
+_MARKUP_START = re.compile(r"[\s\-+=]|\d+[.)]")
+
+
+def _plain(text: str) -> bool:
+    return not (_MARKUP_CHARS.search(text) or _MARKUP_START.match(text) or text[-1].isspace())
 _PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 
 
@@ -135,7 +153,7 @@ def markdown(text: str) -> str:
     global _md
     if not text:
         return ""
-    if not _NEEDS_MARKDOWN.search(text):
+    if _plain(text):
         return _escape(text)
     if _md is None:
         _md = _make_markdown()
@@ -147,7 +165,7 @@ def markdown(text: str) -> str:
 
 def markdown_inline(text: str) -> str:
     global _md
-    if not _NEEDS_MARKDOWN.search(text):
+    if not text or _plain(text):
         return _escape(text)
     if _md is None:
         _md = _make_markdown()
@@ -251,6 +269,29 @@ class _Note(genanki.Note):
             self.on_write()
 
 
+class _Package(genanki.Package):
+    """genanki's package, writing the collection's deck and note-type JSON once rather than once
+    per deck (genanki re-reads and rewrites both for every deck: slow for hundreds of decks)."""
+
+    def write_to_db(self, cursor, timestamp, id_gen):
+        from genanki.apkg_col import APKG_COL
+        from genanki.apkg_schema import APKG_SCHEMA
+
+        cursor.executescript(APKG_SCHEMA)
+        cursor.executescript(APKG_COL)
+        decks_json, models_json = cursor.execute("SELECT decks, models FROM col").fetchone()
+        decks, models = json.loads(decks_json), json.loads(models_json)
+        for deck in self.decks:
+            decks[str(deck.deck_id)] = deck.to_json()
+            for note in deck.notes:
+                deck.add_model(note.model)
+            models.update({str(m.model_id): m.to_json(timestamp, deck.deck_id) for m in deck.models.values()})
+        cursor.execute("UPDATE col SET decks = ?, models = ?", (json.dumps(decks), json.dumps(models)))
+        for deck in self.decks:
+            for note in deck.notes:
+                note.write_to_db(cursor, timestamp, deck.deck_id, id_gen)
+
+
 def note_types() -> tuple[_Model, _Model]:
     css = _css()
     basic = _Model(
@@ -286,6 +327,16 @@ def slug(text: str, limit: int = 60) -> str:
     if len(s) > limit:
         s = s[:limit].rsplit("-", 1)[0] if "-" in s[:limit] else s[:limit]
     return s
+
+
+@functools.lru_cache(maxsize=4096)
+def _area_tag(deck: str) -> str:
+    return f"area::{slug(deck.split('::')[0])}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _source_tags(source: str) -> tuple[str, ...]:
+    return tuple(source_tags(source))
 
 
 def source_tags(source: str) -> list[str]:
@@ -342,10 +393,10 @@ def build_notes(cards: Iterable[Card], builtin_dir: Path, progress: Callable[[in
             personal_paths[card.path] = _is_personal(card, builtin_dir)
         parts = [ROOT_DECK, PERSONAL_DECK, card.deck] if personal_paths[card.path] else [ROOT_DECK, card.deck]
         tags = list(card.tags)
-        tags.append(f"area::{slug(card.deck.split('::')[0])}")
+        tags.append(_area_tag(card.deck))
         if card.note_id in case_notes and card.facet in CASE_QUESTIONS:
             tags.append(f"step::{slug(card.facet)}")
-        tags.extend(source_tags(card.source))
+        tags.extend(_source_tags(card.source))
         tags = list(dict.fromkeys(t for t in tags if t and not t.endswith("::")))
         extra = markdown(card.extra)
         source = _escape(card.source)
@@ -398,10 +449,17 @@ def read_stamps(path: Path) -> dict:
     return data
 
 
+_PLAIN_JSON = re.compile(r'[^"\\\x00-\x1f\x7f-\uffff]*')
+
+
+def _json_str(text: str) -> str:
+    return f'"{text}"' if _PLAIN_JSON.fullmatch(text) else json.dumps(text, ensure_ascii=False)
+
+
 def _stamps_json(epoch: int, notetypes: dict, notes: dict) -> str:
     """The stamp file: JSON with one line per note, sorted, so that it diffs well."""
     def entries(d: dict) -> str:
-        return ",\n".join(f"  {json.dumps(k, ensure_ascii=False)}: {json.dumps(v)}" for k, v in sorted(d.items()))
+        return ",\n".join(f'  {_json_str(k)}: ["{v[0]}", {int(v[1])}]' for k, v in sorted(d.items()))
 
     about = ("Modification times of the notes in the package beside this file: mlsd-flash export keeps "
              "them for unchanged notes, so that Anki updates only the notes that changed.")
@@ -484,14 +542,9 @@ def export_deck(
         deck.add_note(note)
         card_total += spec.cards
 
-    package = genanki.Package(list(decks.values()))
+    package = _Package(list(decks.values()))
     stamps_text = _stamps_json(epoch, type_stamps, note_stamps)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except FileExistsError as exc:
-        raise ExportError(f"cannot write {out}: {exc.filename} is not a folder") from None
-    except OSError as exc:
-        raise ExportError(f"cannot write {out}: {exc.strerror or exc}") from None
+    prepare_output(out)
     try:
         _write_package(package, out, epoch)
         _write_atomic(spath, stamps_text.encode())
@@ -499,6 +552,18 @@ def export_deck(
         where = exc.filename or out
         raise ExportError(f"cannot write {where}: {exc.strerror or exc}") from None
     return ExportResult(out, spath, len(specs), card_total, list(decks), changed, epoch)
+
+
+def prepare_output(out: Path) -> None:
+    """Create the package's folder, or say in one line why it cannot be written there."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:
+        raise ExportError(f"cannot write {out}: {exc.filename} is not a folder") from None
+    except OSError as exc:
+        raise ExportError(f"cannot write {out}: {exc.strerror or exc}") from None
+    if out.is_dir():
+        raise ExportError(f"cannot write {out}: it is a folder")
 
 
 def _write_package(package: genanki.Package, out: Path, epoch: int) -> None:
