@@ -152,6 +152,16 @@ class _Reader:
             return None
         return value
 
+    def flag(self, fields, key: str, what: str) -> bool:
+        """A true/false key; anything else is a problem (and counts as false)."""
+        if key not in fields:
+            return False
+        node = fields[key][1]
+        if node.tag != _BOOL:
+            self.problem(node, f"'{key}' in {what} must be true or false")
+            return False
+        return node.value.lower() in ("true", "yes", "on", "y")
+
     def tags(self, fields, what: str) -> tuple[str, ...]:
         if "tags" not in fields:
             return ()
@@ -256,20 +266,8 @@ def _read_note(r: _Reader, node: yaml.Node, deck, source, file_tags) -> Note | N
     tags = file_tags + tuple(t for t in r.tags(fields, what) if t not in file_tags)
     if note_deck is None and "deck" not in fields:
         r.problem(node, f"{what} has no 'deck' (set it on the note or at the top of the file)")
-    reverse = False
-    if "reverse" in fields:
-        rnode = fields["reverse"][1]
-        if rnode.tag != _BOOL:
-            r.problem(rnode, f"'reverse' in {what} must be true or false")
-        else:
-            reverse = rnode.value.lower() in ("true", "yes", "on", "y")
-    override = False
-    if "override" in fields:
-        onode = fields["override"][1]
-        if onode.tag != _BOOL:
-            r.problem(onode, f"'override' in {what} must be true or false")
-        else:
-            override = onode.value.lower() in ("true", "yes", "on", "y")
+    reverse = r.flag(fields, "reverse", what)
+    override = r.flag(fields, "override", what)
     entries: list[Entry] = []
     for facet in CASE_FACETS if kind == "case" else CONCEPT_FACETS:
         if facet in fields:

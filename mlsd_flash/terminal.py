@@ -121,20 +121,14 @@ def run_review(session, screen: Screen, keys: Keys, clock, practice: bool = Fals
                 _front(session, card, screen, notice)
                 notice = ""
                 key = _wait(keys, {" ", "\n", "s", "u", "q"}, screen, HELP_FRONT)
-                if key == "q":
-                    raise Quit
                 if key in ("s", "u"):
-                    notice = _side_action(session, key)
-                    card = session.current if key == "u" and session.current else session.next_card()
+                    notice, card = _side_action(session, key)
                     continue
                 intervals = session.intervals() if getattr(session, "record", True) else None
                 _back(session, card, screen, intervals)
                 key = _wait(keys, {"1", "2", "3", "4", "s", "u", "q"}, screen, HELP_BACK)
-                if key == "q":
-                    raise Quit
                 if key in ("s", "u"):
-                    notice = _side_action(session, key)
-                    card = session.current if key == "u" and session.current else session.next_card()
+                    notice, card = _side_action(session, key)
                     continue
                 seconds = max(0.0, (clock() - shown_at).total_seconds())
                 session.answer(int(key), seconds)
@@ -151,18 +145,22 @@ def run_review(session, screen: Screen, keys: Keys, clock, practice: bool = Fals
     _summary(session, screen, clock, practice)
 
 
-def _side_action(session, key: str) -> str:
+def _side_action(session, key: str):
+    """Bury or undo; returns the notice to show and the card to show next."""
     if key == "s":
         session.bury()
-        return "Buried until tomorrow."
+        return "Buried until tomorrow.", session.next_card()
     card = session.undo()
-    return "Undone: the last answer was taken back." if card else "Nothing to undo."
+    if card is None:
+        return "Nothing to undo.", session.current or session.next_card()
+    return "Undone: the last answer was taken back.", card
 
 
 def _wait(keys: Keys, allowed: set[str], screen: Screen, help_line: str) -> str:
+    """The next allowed key; q and Ctrl-C quit, anything else gets a one-line hint."""
     while True:
         key = keys.read()
-        if key == "\x03":
+        if key in ("q", "\x03"):
             raise Quit
         if key in allowed:
             return key
