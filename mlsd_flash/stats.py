@@ -11,6 +11,7 @@ starting at the rollover hour), as in the review queue.
 from __future__ import annotations
 
 import math
+import heapq
 from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
@@ -21,13 +22,12 @@ from .config import Settings
 from .history import NEW, REVIEW, CardState, History, Review
 
 DAY_MS = 86_400_000
-BUCKET_MS = 15 * 60_000  # every real time zone's offset is a multiple of 15 minutes
 MATURE_DAYS = 21
 FORECAST_DAYS = 30
 WEAKEST_PER_DECK = 3
 WEAKEST = 10
 WINDOWS = (7, 30)
-FSRS_DECAY = -0.1542  # fsrs 6 default; replaced by the scheduler's own value when fsrs is present
+FSRS_DECAY = -0.1542  # fsrs 6's default forgetting curve, the one Scheduler uses (a test checks they agree)
 
 
 def deck_group(deck: str) -> str:
@@ -133,7 +133,7 @@ class Stats:
         return asdict(self)
 
 
-def compute(cards: list[Card], states: dict[str, CardState], review_buckets: Iterable[tuple[int, int]],
+def compute(cards: list[Card], states: dict[str, CardState], day_counts: dict[date, int],
             today_reviews: list[Review], retention_rows: Iterable[tuple[bool, bool, int, int]],
             settings: Settings, now: datetime, tz: tzinfo | None = None, days: int = 182,
             on: date | None = None, decay: float = FSRS_DECAY, deck_filter: str | None = None) -> Stats:
@@ -145,18 +145,7 @@ def compute(cards: list[Card], states: dict[str, CardState], review_buckets: Ite
     start_of = lambda d: day_start(d, rollover, tz)  # noqa: E731
 
     # -- reviews per day and streaks -------------------------------------------------------
-    buckets = list(review_buckets)
-    per_label: dict[date, int] = {}
-    if buckets:
-        first = (datetime.fromtimestamp(buckets[0][0] / 1000, timezone.utc).astimezone(tz)
-                 - timedelta(hours=rollover)).date() - timedelta(days=1)
-        last = today + timedelta(days=1)
-        labels = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-        starts = [start_of(d) for d in labels]
-        for at, n in buckets:
-            i = bisect_right(starts, at) - 1
-            if 0 <= i < len(labels):
-                per_label[labels[i]] = per_label.get(labels[i], 0) + n
+    per_label = day_counts
     active = {d for d, n in per_label.items() if n > 0}
     longest = run = 0
     previous = None
@@ -207,20 +196,31 @@ def compute(cards: list[Card], states: dict[str, CardState], review_buckets: Ite
 
     # -- per deck --------------------------------------------------------------------------
     groups: dict[str, list[tuple[Card, CardState | None]]] = {}
+    group_of: dict[str, str] = {}
     for card, s in in_deck:
-        groups.setdefault(deck_group(card.deck), []).append((card, s))
+        name = group_of.get(card.deck) or group_of.setdefault(card.deck, deck_group(card.deck))
+        groups.setdefault(name, []).append((card, s))
     deck_stats = []
-    all_weak: list[tuple[float, int, str, WeakCard]] = []
+    all_weak: list[tuple[float, int, str]] = []
+    by_id: dict[str, tuple[Card, CardState]] = {}
+    factor = 0.9 ** (1 / decay) - 1
     for name, members in groups.items():
-        seen = [(c, s, retrievability(s, now_ms, decay)) for c, s in members
-                if s is not None and s.state != NEW]
-        weak = sorted(seen, key=lambda x: (x[2], -x[1].lapses, x[0].id))
-        weak_cards = [WeakCard(c.id, c.deck, _one_line(c.front()), round(r, 4), s.lapses) for c, s, r in weak]
-        all_weak.extend((w.retrievability, -w.lapses, w.id, w) for w in weak_cards[:WEAKEST])
+        seen: list[tuple[float, int, str]] = []
+        for c, s in members:  # inlined `retrievability`: this loop runs once per card
+            if s is None or s.state == NEW:
+                continue
+            if s.stability is None or s.last_review is None:
+                r = 0.0
+            else:
+                r = (1 + factor * max(0, (now_ms - s.last_review) // DAY_MS) / s.stability) ** decay
+            seen.append((r, -s.lapses, c.id))
+            by_id[c.id] = (c, s)
+        weak = heapq.nsmallest(WEAKEST, seen)
+        all_weak.extend(weak)
         deck_stats.append(DeckStats(name, len(members), len(seen),
-                                    sum(r for *_, r in seen) / len(seen) if seen else None,
-                                    weak_cards[:WEAKEST_PER_DECK]))
-    weakest = [w for *_, w in sorted(all_weak, key=lambda x: x[:3])[:WEAKEST]]
+                                    sum(x[0] for x in seen) / len(seen) if seen else None,
+                                    [_weak(x, by_id) for x in weak[:WEAKEST_PER_DECK]]))
+    weakest = [_weak(x, by_id) for x in heapq.nsmallest(WEAKEST, all_weak)]
     cards_seen = sum(d.seen for d in deck_stats)
 
     readiness = None
@@ -268,6 +268,12 @@ def _readiness(groups: dict[str, list[tuple[Card, CardState | None]]], on: date,
     return Readiness(on.isoformat(), days_left, settings.new_per_day, target, rows, total)
 
 
+def _weak(x: tuple[float, int, str], by_id: dict[str, tuple[Card, CardState]]) -> WeakCard:
+    r, _, card_id = x
+    card, state = by_id[card_id]
+    return WeakCard(card.id, card.deck, _one_line(card.front()), round(r, 4), state.lapses)
+
+
 def _needed(unseen: int, days_left: int) -> int | None:
     if unseen == 0:
         return 0
@@ -288,7 +294,7 @@ def gather(history: History, cards: list[Card], settings: Settings, now: datetim
     local = now.astimezone(tz)
     today = (local - timedelta(hours=rollover)).date()
     ids = [c.id for c in cards] if only_selected else None
-    buckets = history.review_counts(BUCKET_MS, ids)
+    day_counts = reviews_per_day(history, today, rollover, tz, ids)
     since = {w: day_start(today - timedelta(days=w - 1), rollover, tz) for w in WINDOWS}
     rows = history.retention_counts(since[max(WINDOWS)], since[min(WINDOWS)], MATURE_DAYS * DAY_MS, ids)
     today_reviews = history.reviews_since(day_start(today, rollover, tz))
@@ -296,15 +302,18 @@ def gather(history: History, cards: list[Card], settings: Settings, now: datetim
         wanted = set(ids)
         today_reviews = [r for r in today_reviews if r.card_id in wanted]
     states = history.states()
-    return compute(cards, states, buckets, today_reviews, rows, settings, now, tz, days, on, fsrs_decay(settings),
+    return compute(cards, states, day_counts, today_reviews, rows, settings, now, tz, days, on, FSRS_DECAY,
                    deck_filter)
 
 
-def fsrs_decay(settings: Settings) -> float:
-    """The decay of the scheduler's forgetting curve (fsrs's own value, so figures match reviews)."""
-    try:
-        from .scheduler import Scheduler
-
-        return float(getattr(Scheduler(settings).fsrs, "_DECAY", FSRS_DECAY))
-    except Exception:  # fsrs missing or changed: its published default
-        return FSRS_DECAY
+def reviews_per_day(history: History, today: date, rollover: int, tz: tzinfo | None,
+                    card_ids: list[str] | None = None) -> dict[date, int]:
+    """Reviews per learner day from the first review to today (days without reviews left out)."""
+    first = history.first_review_at()
+    if first is None:
+        return {}
+    label = (datetime.fromtimestamp(first / 1000, timezone.utc).astimezone(tz) - timedelta(hours=rollover)).date()
+    labels = [label + timedelta(days=i) for i in range(max(0, (today - label).days) + 2)]
+    bounds = [day_start(d, rollover, tz) for d in labels]
+    counts = history.review_counts(bounds, card_ids)
+    return {d: n for d, n in zip(labels, counts) if n and d <= today}
