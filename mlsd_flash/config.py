@@ -166,14 +166,14 @@ def _coerce(name: str, value):
 
 def load_settings(config_file: Path) -> Settings:
     """Read the settings file; a missing file means the defaults."""
-    import yaml
-
     try:
         text = config_file.read_text(encoding="utf-8")
     except FileNotFoundError:
         return Settings()
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{config_file}: cannot read settings: {exc}") from None
+    import yaml  # only now: most users never write a settings file
+
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:

@@ -6,6 +6,8 @@ unchanged set of files (same paths, sizes and modification times) are read back 
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import os
 import pickle
@@ -42,7 +44,8 @@ class Deck:
     def cards(self) -> list[Card]:
         if self._cards is None:
             new = tuple.__new__
-            self._cards = [new(Card, row) for row in zip(*self._columns)]
+            with _no_gc():
+                self._cards = [new(Card, row) for row in zip(*self._columns)]
             self._columns = None
         return self._cards
 
@@ -147,13 +150,13 @@ def _fingerprint(files: list[Path]) -> tuple:
             st = f.stat()
         except OSError:
             return ()
-        stats.append((str(f.resolve()), st.st_mtime_ns, st.st_size))
+        stats.append((os.path.abspath(f), st.st_mtime_ns, st.st_size))
     return (CACHE_VERSION, tuple(stats))
 
 
 def _read_cache(cache_file: Path, fingerprint: tuple) -> Deck | None:
     try:
-        with open(cache_file, "rb") as fh:
+        with open(cache_file, "rb") as fh, _no_gc():
             stored_fingerprint, columns, problems, note_count, files = pickle.load(fh)
     except Exception:  # a missing, partial or foreign cache is simply rebuilt
         return None
@@ -174,3 +177,16 @@ def _write_cache(cache_file: Path, fingerprint: tuple, deck: Deck) -> None:
         os.replace(tmp, cache_file)
     except OSError:
         pass  # the cache only saves time; a read-only cache folder must not stop a command
+
+
+@contextlib.contextmanager
+def _no_gc():
+    """Pause the cycle collector while tens of thousands of acyclic tuples are created at once:
+    it would otherwise rescan them again and again (about a third of the cache load time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
