@@ -289,10 +289,10 @@ def due(app: App, deck_name, tag, as_json) -> None:
     history = open_history(app)
     try:
         session = Session(cards, history, app.settings, clock)
-        new_ids = {c.id for c in session.queue.main} - {c.id for c in cards if history.state(c.id)}
         per_deck: dict[str, dict[str, int]] = {}
-        for card in session.queue.learning + session.queue.main:
-            kind = "learning" if card in session.queue.learning else "new" if card.id in new_ids else "review"
+        kinds = [(c, "learning") for c in session.queue.learning]
+        kinds += [(c, "new" if session.is_new(c) else "review") for c in session.queue.main]
+        for card, kind in kinds:
             per_deck.setdefault(card.deck, {"new": 0, "learning": 0, "review": 0})[kind] += 1
         next_due = session.next_due_after_today()
     finally:

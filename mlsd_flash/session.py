@@ -90,9 +90,13 @@ class Session:
 
     def remaining(self) -> tuple[int, int, int]:
         """(new, learning, review) still to do in this session, as Anki shows them."""
-        new = sum(1 for c in self.queue.main if c.id in self._new_ids)
+        new = sum(1 for c in self.queue.main if self.is_new(c))
         learning = sum(1 for due in self._learning_due.values() if due < self.day.end)
         return new, learning, len(self.queue.main) - new
+
+    def is_new(self, card: Card) -> bool:
+        """Whether the card had never been answered when the session started."""
+        return card.id in self._new_ids
 
     def next_due_later(self) -> int | None:
         """When the next learning step of today is due, if any (UTC ms)."""
