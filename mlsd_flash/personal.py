@@ -109,28 +109,26 @@ def note_text(note: dict) -> str:
 
 def basic_note(note_id: str, question: str, answer: str, deck: str, tags: list[str],
                extra: str = "", source: str = "") -> dict:
-    card = {"id": "card", "q": question, "a": answer}
-    if extra:
-        card["extra"] = extra
-    note = {"id": note_id, "concept": _title(question), "deck": deck}
-    if tags:
-        note["tags"] = _Flow(tags)
-    if source:
-        note["source"] = source
-    note["cards"] = [card]
-    return note
+    return _one_card_note(note_id, _title(question), deck, tags, source, "cards",
+                          {"id": "card", "q": question, "a": answer}, extra)
 
 
 def cloze_note(note_id: str, text: str, deck: str, tags: list[str], extra: str = "", source: str = "") -> dict:
-    cloze = {"id": "cloze", "text": text}
+    return _one_card_note(note_id, _title(CLOZE.sub("[...]", text)), deck, tags, source, "cloze",
+                          {"id": "cloze", "text": text}, extra)
+
+
+def _one_card_note(note_id: str, title: str, deck: str, tags: list[str], source: str, key: str, card: dict,
+                   extra: str) -> dict:
+    """A concept note holding one card under `key` ("cards" or "cloze"), optional fields left out."""
     if extra:
-        cloze["extra"] = extra
-    note = {"id": note_id, "concept": _title(CLOZE.sub("[...]", text)), "deck": deck}
+        card["extra"] = extra
+    note = {"id": note_id, "concept": title, "deck": deck}
     if tags:
         note["tags"] = _Flow(tags)
     if source:
         note["source"] = source
-    note["cloze"] = [cloze]
+    note[key] = [card]
     return note
 
 
