@@ -146,11 +146,12 @@ def list_cards(app: App, deck_name: str | None, tag: str | None, as_json: bool, 
 def show(app: App, card_id: str, as_json: bool) -> None:
     """Show a card's question, answer and source (or all cards of a note)."""
     deck = app.deck()
-    cards = [deck.get(card_id)] if deck.get(card_id) else [c for c in deck.cards if c.note_id == card_id]
+    card = deck.get(card_id)
+    cards = [card] if card else deck.note_cards(card_id)
     if not cards:
         import difflib
 
-        ids = list(deck.by_id())
+        ids = deck.cards.ids
         close = difflib.get_close_matches(card_id, ids, n=3, cutoff=0.6)
         close += [i for i in ids if i.startswith(card_id) and i not in close][: 3 - len(close)]
         hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -254,7 +255,7 @@ def review(app: App, deck_name, tag, new_limit, limit, case_id, record) -> None:
     history = open_history(app)
     try:
         if case_id:
-            case_cards = [c for c in deck.cards if c.note_id == case_id]
+            case_cards = deck.note_cards(case_id)
             if not case_cards:
                 cases = sorted({c.note_id for c in deck.cards if c.facet in CASE_STEPS})
                 import difflib
@@ -660,11 +661,11 @@ def edit(app: App, card_id: str, yes: bool) -> None:
     from .personal import AddError, commit, override_snippet, plan_append
 
     deck = app.deck()
-    card = deck.get(card_id) or next((c for c in deck.cards if c.note_id == card_id), None)
+    card = deck.get(card_id) or next(iter(deck.note_cards(card_id)), None)
     if card is None:
         import difflib
 
-        close = difflib.get_close_matches(card_id, list(deck.by_id()), n=3, cutoff=0.6)
+        close = difflib.get_close_matches(card_id, deck.cards.ids, n=3, cutoff=0.6)
         fail(f"unknown card id '{card_id}'" + (f"; did you mean {', '.join(close)}?" if close else ""))
     path, line = Path(card.path), card.line
     if _is_installed_builtin(path) or not os.access(path, os.W_OK):
@@ -701,7 +702,7 @@ def _orphans(app: App, deck) -> list[dict]:
     history = open_history(app, create=False)
     try:
         states = history.states()
-        known = set(deck.by_id())
+        known = set(deck.cards.ids)
         rows = []
         for card_id in sorted(set(states) - known):
             last = states[card_id].last_review

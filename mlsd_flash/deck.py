@@ -1,22 +1,21 @@
 """The loaded deck: which files make it up, their compiled cards in deck order, and a cache.
 
 Loading every YAML file on each command would slow every command down, so the compiled cards of an
-unchanged set of files (same paths, sizes and modification times) are read back from a pickle.
+unchanged set of files (same paths, sizes and modification times) are read back from a cache file.
 """
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import hashlib
+import marshal
 import os
-import pickle
+import sys
+import zlib
 from pathlib import Path
 
-from .cards import Card
+from .cards import Card, Cards, no_gc
 from .problems import Problem
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 BUILTIN_IN_WHEEL = Path(__file__).parent / "builtin_cards"
 BUILTIN_IN_CHECKOUT = Path(__file__).parent.parent / "cards"
 
@@ -27,48 +26,34 @@ def builtin_cards_dir() -> Path:
 
 
 class Deck:
-    """Compiled cards in deck order, the problems found, and the files read.
+    """Compiled cards in deck order, the problems found, and the files read."""
 
-    From the cache, cards arrive as columns and become `Card` tuples only when first asked for."""
-
-    def __init__(self, cards: list[Card] | None, problems: list[Problem], note_count: int, files: list[str],
-                 columns: tuple | None = None):
-        self._cards = cards
-        self._columns = columns
+    def __init__(self, cards: Cards, problems: list[Problem], note_count: int, files: list[str]):
+        self.cards = cards
         self.problems = problems
         self.note_count = note_count
         self.files = files
-        self._by_id: dict[str, Card] | None = None
-
-    @property
-    def cards(self) -> list[Card]:
-        if self._cards is None:
-            new = tuple.__new__
-            with _no_gc():
-                self._cards = [new(Card, row) for row in zip(*self._columns)]
-            self._columns = None
-        return self._cards
-
-    def columns(self) -> tuple:
-        return self._columns if self._columns is not None else tuple(map(list, zip(*self._cards))) if self._cards \
-            else tuple([] for _ in Card._fields)
-
-    def by_id(self) -> dict[str, Card]:
-        if self._by_id is None:
-            self._by_id = {c.id: c for c in self.cards}
-        return self._by_id
 
     def get(self, card_id: str) -> Card | None:
-        return self.by_id().get(card_id)
+        return self.cards.get(card_id)
 
-    def select(self, deck: str | None = None, tag: str | None = None) -> list[Card]:
-        """Cards under a deck path (prefix at `::` boundaries, case-insensitive) and with a tag."""
+    def note_cards(self, note_id: str) -> list[Card]:
+        cards = self.cards
+        return list(cards.subset(i for i, n in enumerate(cards.note_ids) if n == note_id))
+
+    def select(self, deck: str | None = None, tag: str | None = None) -> Cards:
+        """Cards under a deck path (prefix at `::` boundaries, case-insensitive) and with a tag.
+
+        Each distinct deck and tag set is tested once; cards are then kept by a set lookup."""
         cards = self.cards
         if deck:
-            cards = [c for c in cards if in_deck(c.deck, deck)]
+            decks = {d for d in set(cards.decks) if in_deck(d, deck)}
+            cards = cards.subset(i for i, d in enumerate(cards.decks) if d in decks)
         if tag:
             want = tag.lower()
-            cards = [c for c in cards if any(t.lower() == want or t.lower().startswith(want + "::") for t in c.tags)]
+            tag_sets = {ts for ts in set(cards.tags)
+                        if any(t.lower() == want or t.lower().startswith(want + "::") for t in ts)}
+            cards = cards.subset(i for i, ts in enumerate(cards.tags) if ts in tag_sets)
         return cards
 
 
@@ -96,7 +81,8 @@ def load(paths: list[Path], cache_dir: Path | None = None) -> Deck:
     files, missing = find_files(paths)
     fingerprint = _fingerprint(files)
     roots = "\n".join(os.path.abspath(p) for p in paths)
-    cache_file = cache_dir / f"deck-{hashlib.blake2b(roots.encode(), digest_size=6).hexdigest()}.pickle" \
+    # Named by the folders (a clash only costs a rebuild) and the Python version (`marshal`'s format).
+    cache_file = cache_dir / f"deck-{sys.implementation.cache_tag}-{zlib.crc32(roots.encode()):08x}.marshal" \
         if cache_dir else None
     if cache_file and not missing:
         cached = _read_cache(cache_file, fingerprint)
@@ -140,7 +126,7 @@ def compile_files(files: list[Path]) -> Deck:
             seen[note.id] = note
             note_count += 1
             cards.extend(compile_note(note))
-    return Deck(cards=cards, problems=problems, note_count=note_count, files=shown)
+    return Deck(Cards.of(cards), problems, note_count, shown)
 
 
 def _fingerprint(files: list[Path]) -> tuple:
@@ -156,37 +142,26 @@ def _fingerprint(files: list[Path]) -> tuple:
 
 def _read_cache(cache_file: Path, fingerprint: tuple) -> Deck | None:
     try:
-        with open(cache_file, "rb") as fh, _no_gc():
-            stored_fingerprint, columns, problems, note_count, files = pickle.load(fh)
+        with open(cache_file, "rb") as fh, no_gc():
+            stored_fingerprint, columns, packed, problems, note_count, files = marshal.loads(fh.read())
     except Exception:  # a missing, partial or foreign cache is simply rebuilt
         return None
     if stored_fingerprint != fingerprint:
         return None
-    return Deck(None, problems, note_count, files, columns=columns)
+    return Deck(Cards(*columns, packed, packed=True), [Problem(*p) for p in problems], note_count, files)
 
 
 def _write_cache(cache_file: Path, fingerprint: tuple, deck: Deck) -> None:
     if not fingerprint:
         return
+    cards = deck.cards
+    columns = (cards.ids, cards.note_ids, cards.decks, cards.tags)
+    problems = [(p.path, p.line, p.column, p.message) for p in deck.problems]
     try:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
         with open(tmp, "wb") as fh:
-            pickle.dump((fingerprint, deck.columns(), deck.problems, deck.note_count, deck.files), fh,
-                        protocol=pickle.HIGHEST_PROTOCOL)
+            marshal.dump((fingerprint, columns, cards.packed(), problems, deck.note_count, deck.files), fh)
         os.replace(tmp, cache_file)
     except OSError:
         pass  # the cache only saves time; a read-only cache folder must not stop a command
-
-
-@contextlib.contextmanager
-def _no_gc():
-    """Pause the cycle collector while tens of thousands of acyclic tuples are created at once:
-    it would otherwise rescan them again and again (about a third of the cache load time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

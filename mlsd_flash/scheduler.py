@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Iterable
 
-from .cards import Card
+from .cards import Card, Cards
 from .config import Settings, step_seconds
 from .history import LEARNING, NEW, RELEARNING, REVIEW, CardState, Review
 
@@ -173,50 +173,50 @@ class Queue:
     review_count: int
 
 
-def build_queue(cards: list[Card], states: dict[str, CardState], counts: TodayCounts, buried: set[str],
+def build_queue(cards: Cards, states: dict[str, CardState], counts: TodayCounts, buried: set[str],
                 settings: Settings, day: Day, new_limit: int | None = None, rng: random.Random | None = None,
                 seen: set[str] | None = None) -> Queue:
     """Anki's daily queue: at most one card per note a day (siblings wait for tomorrow), limits that
     count what was already done today, new cards in deck order (or random).
 
     `states` needs only the cards in learning or due for review (`History.active_states`); `seen`
-    holds every card with a history (by default, the keys of `states`)."""
+    holds every card with a history (by default, the keys of `states`). The queue is chosen from the
+    id and note-id columns, so only the cards it holds are built."""
     seen = set(states) if seen is None else seen
-    by_id = {c.id: c for c in cards}
+    position = cards.positions()
+    note_ids = cards.note_ids
     learning = sorted((s.due, cid) for cid, s in states.items()
-                      if s.state in (LEARNING, RELEARNING) and cid in by_id and cid not in buried)
+                      if s.state in (LEARNING, RELEARNING) and cid in position and cid not in buried)
     reviews = sorted((s.due, cid) for cid, s in states.items()
-                     if s.state == REVIEW and s.due < day.end and cid in by_id and cid not in buried)
-    notes_seen = set(counts.notes_seen) | {by_id[cid].note_id for _, cid in learning}
+                     if s.state == REVIEW and s.due < day.end and cid in position and cid not in buried)
+    notes_seen = set(counts.notes_seen) | {note_ids[position[cid]] for _, cid in learning}
     review_room = max(0, settings.reviews_per_day - counts.reviews_done)
-    due_reviews = _one_per_note((by_id[cid] for _, cid in reviews), notes_seen, review_room)
+    due_reviews = _one_per_note((position[cid] for _, cid in reviews), note_ids, notes_seen, review_room)
     new_room = max(0, (settings.new_per_day if new_limit is None else new_limit) - counts.new_done)
-    unseen = (c for c in cards if c.id not in seen and c.id not in buried)
+    unseen = sorted(position[cid] for cid in position.keys() - seen - buried)  # set algebra runs in C
     if settings.new_order == "random":
-        shuffled = list(unseen)
-        (rng or random.Random()).shuffle(shuffled)
-        unseen = iter(shuffled)
-    new_cards = _one_per_note(unseen, notes_seen, new_room)
-    return Queue([by_id[cid] for _, cid in learning], _interleave(due_reviews, new_cards), len(new_cards),
-                 len(due_reviews))
+        (rng or random.Random()).shuffle(unseen)
+    new_cards = _one_per_note(unseen, note_ids, notes_seen, new_room)
+    return Queue([cards[position[cid]] for _, cid in learning],
+                 [cards[i] for i in _interleave(due_reviews, new_cards)], len(new_cards), len(due_reviews))
 
 
-def _one_per_note(cards: Iterable[Card], seen: set[str], limit: int) -> list[Card]:
+def _one_per_note(positions: Iterable[int], note_ids: list[str], seen: set[str], limit: int) -> list[int]:
     out = []
-    for card in cards:
+    for i in positions:
         if len(out) >= limit:
             break
-        if card.note_id not in seen:
-            seen.add(card.note_id)
-            out.append(card)
+        if note_ids[i] not in seen:
+            seen.add(note_ids[i])
+            out.append(i)
     return out
 
 
-def _interleave(reviews: list[Card], new: list[Card]) -> list[Card]:
+def _interleave(reviews: list[int], new: list[int]) -> list[int]:
     """Spread new cards evenly among the reviews, as Anki's "mix with reviews" does."""
     if not reviews or not new:
         return reviews + new
-    out: list[Card] = []
+    out: list[int] = []
     step = (len(reviews) + len(new)) / len(new)
     next_new, ri, ni = step / 2, 0, 0
     for i in range(len(reviews) + len(new)):

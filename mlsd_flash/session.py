@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
-from .cards import Card
+from .cards import Card, Cards
 from .history import History
 from .scheduler import (AGAIN, LEARN_AHEAD_MS, LEARNING, RELEARNING, Day, Queue, Scheduler, build_queue,
                         day_of, to_ms, today_counts)
@@ -42,7 +42,7 @@ class _Done:
 class Session:
     """Today's review over `cards` (already filtered by deck or tag), writing to `history`."""
 
-    cards: list[Card]
+    cards: Cards
     history: History
     settings: Settings
     now: Callable[[], datetime]
@@ -105,13 +105,13 @@ class Session:
 
     def next_due_after_today(self) -> int | None:
         """The earliest due time among the selected cards that have been seen (UTC ms)."""
-        ids = {c.id for c in self.cards}
+        ids = set(self.cards.ids)
         dues = [due for cid, due in self.history.dues().items() if cid in ids]
         return min(dues) if dues else None
 
     def due_tomorrow(self) -> int:
         """Seen cards due before the end of tomorrow (new cards not counted)."""
-        ids = {c.id for c in self.cards}
+        ids = set(self.cards.ids)
         end = self.day.end + 86_400_000
         return sum(1 for cid, due in self.history.dues().items() if cid in ids and due < end)
 

@@ -26,7 +26,7 @@ def test_sample_compiles_every_facet_kind(tmp_path):
         "toy-reservoir/steps/c1", "toy-reservoir/steps/c2",
         "toy-feed/framing", "toy-feed/model",
     ]
-    by_id = deck.by_id()
+    by_id = {c.id: c for c in deck.cards}
     assert by_id["toy-reservoir/definition"].question == "Reservoir sampling: what is it?"
     assert by_id["toy-reservoir/reverse"].answer == "Reservoir sampling"
     assert by_id["toy-reservoir/vs-stratified"].question == "Reservoir sampling vs Stratified sampling: what is the difference?"
@@ -128,9 +128,11 @@ def test_cache_returns_same_cards_and_notices_changes(tmp_path):
     f = write(tmp_path / "cards" / "s.yaml", SAMPLE)
     cache = tmp_path / "cache"
     first = load([f.parent], cache)
-    assert list(cache.glob("deck-*.pickle"))
+    assert len(list(cache.glob("deck-*"))) == 1
     again = load([f.parent], cache)
-    assert [c.id for c in again.cards] == [c.id for c in first.cards]
+    assert again.cards[3] == first.cards[3] and again.get("toy-feed/model") == first.get("toy-feed/model")
+    assert list(again.select("toy::cases")) == list(first.select("Toy::Cases")) == first.note_cards("toy-feed")
+    assert list(again.cards) == list(first.cards)  # every field of every card comes back
     f.write_text(f.read_text().replace("  - id: toy-feed", "  - id: toy-feed-2"))
     changed = load([f.parent], cache)
-    assert "toy-feed-2/framing" in changed.by_id()
+    assert changed.get("toy-feed-2/framing") and not changed.get("toy-feed/framing")

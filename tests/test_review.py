@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import pexpect
 import pytest
 
+from mlsd_flash.cards import Cards
 from mlsd_flash.config import Settings
 from mlsd_flash.history import HistoryError, open_history
 from mlsd_flash.scheduler import AGAIN, GOOD, to_ms
@@ -40,7 +41,7 @@ def test_session_answers_undo_and_bury(tmp_path):
     history = open_history(tmp_path / "h.sqlite3")
     cards = [card("a", "definition"), card("a", "why"), card("b", "definition"), card("c", "definition")]
     clock = Clock()
-    s = Session(cards, history, Settings(fuzz=False), clock)
+    s = Session(Cards.of(cards), history, Settings(fuzz=False), clock)
     assert s.remaining() == (3, 0, 0)  # one card per note today
     assert s.next_card().id == "a/definition"
     s.answer(GOOD, 4.0)

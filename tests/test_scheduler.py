@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import fsrs
 import pytest
 
-from mlsd_flash.cards import Card
+from mlsd_flash.cards import Card, Cards
 from mlsd_flash.config import Settings
 from mlsd_flash.history import LEARNING, RELEARNING, REVIEW, CardState, open_history
 from mlsd_flash.scheduler import (AGAIN, EASY, GOOD, HARD, Scheduler, TodayCounts, build_queue, day_of,
@@ -130,7 +130,7 @@ def test_queue_orders_learning_then_reviews_with_new_mixed_in_and_limits():
         "n4/definition": CardState(REVIEW, None, 3.0, 5.0, to_ms(T0 - timedelta(days=2)), to_ms(T0)),
         "n5/definition": CardState(REVIEW, None, 3.0, 5.0, to_ms(T0 - timedelta(days=3)), to_ms(T0)),
     }
-    q = build_queue(cards, states, TodayCounts(0, 0, set()), set(), settings, day)
+    q = build_queue(Cards.of(cards), states, TodayCounts(0, 0, set()), set(), settings, day)
     assert [c.note_id for c in q.learning] == ["n0"]
     # Three reviews (the limit), most overdue first; a review due later today counts; n3 is not due.
     reviews = [c.note_id for c in q.main if c.id in states]
@@ -146,9 +146,9 @@ def test_limits_count_what_was_done_today_and_siblings_wait():
     cards = [card("a", "definition"), card("a", "why"), card("b", "definition"), card("b", "why"),
              card("c", "definition"), card("d", "definition")]
     # "a" was already studied today (one new card used): its sibling waits for tomorrow.
-    q = build_queue(cards, {}, TodayCounts(1, 0, {"a"}), set(), settings, day)
+    q = build_queue(Cards.of(cards), {}, TodayCounts(1, 0, {"a"}), set(), settings, day)
     assert [c.id for c in q.main] == ["b/definition", "c/definition"]
-    buried = build_queue(cards, {}, TodayCounts(0, 0, set()), {"b/definition"}, settings, day)
+    buried = build_queue(Cards.of(cards), {}, TodayCounts(0, 0, set()), {"b/definition"}, settings, day)
     assert [c.id for c in buried.main] == ["a/definition", "b/why", "c/definition"]
 
 
@@ -158,6 +158,6 @@ def test_random_new_order_uses_the_given_generator():
     settings = Settings(new_per_day=50, new_order="random")
     day = day_of(T0, 4, timezone.utc)
     cards = [card(f"n{i}", "definition") for i in range(30)]
-    one = build_queue(cards, {}, TodayCounts(0, 0, set()), set(), settings, day, rng=random.Random(1))
-    two = build_queue(cards, {}, TodayCounts(0, 0, set()), set(), settings, day, rng=random.Random(1))
+    one = build_queue(Cards.of(cards), {}, TodayCounts(0, 0, set()), set(), settings, day, rng=random.Random(1))
+    two = build_queue(Cards.of(cards), {}, TodayCounts(0, 0, set()), set(), settings, day, rng=random.Random(1))
     assert [c.id for c in one.main] == [c.id for c in two.main] != [c.id for c in cards]
