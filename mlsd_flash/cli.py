@@ -291,10 +291,10 @@ def due(app: App, deck_name, tag, as_json) -> None:
     try:
         session = Session(cards, history, app.settings, clock)
         per_deck: dict[str, dict[str, int]] = {}
-        kinds = [(c, "learning") for c in session.queue.learning]
-        kinds += [(c, "new" if session.is_new(c) else "review") for c in session.queue.main]
-        for card, kind in kinds:
-            per_deck.setdefault(card.deck, {"new": 0, "learning": 0, "review": 0})[kind] += 1
+        kinds = [(cid, "learning") for cid in session.queue.learning]
+        kinds += [(cid, "new" if session.is_new(cid) else "review") for cid in session.queue.main]
+        for card_id, kind in kinds:
+            per_deck.setdefault(cards.get(card_id).deck, {"new": 0, "learning": 0, "review": 0})[kind] += 1
         next_due = session.next_due_after_today()
     finally:
         history.close()

@@ -6,10 +6,13 @@ unchanged set of files (same paths, sizes and modification times) are read back 
 
 from __future__ import annotations
 
+import itertools
 import marshal
+import mmap
 import os
 import sys
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 
 from .cards import Card, Cards, no_gc
@@ -142,26 +145,52 @@ def _fingerprint(files: list[Path]) -> tuple:
 
 def _read_cache(cache_file: Path, fingerprint: tuple) -> Deck | None:
     try:
-        with open(cache_file, "rb") as fh, no_gc():
-            stored_fingerprint, columns, packed, problems, note_count, files = marshal.loads(fh.read())
+        with open(cache_file, "rb") as fh:
+            cache = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        header_size = int.from_bytes(cache[:8], "little")
+        with no_gc():
+            stored_fingerprint, columns, offsets, problems, note_count, files = marshal.loads(cache[8:8 + header_size])
     except Exception:  # a missing, partial or foreign cache is simply rebuilt
         return None
     if stored_fingerprint != fingerprint:
         return None
-    return Deck(Cards(*columns, packed, packed=True), [Problem(*p) for p in problems], note_count, files)
+    rows = _CachedRows(cache, 8 + header_size, offsets)
+    return Deck(Cards(*columns, rows, packed=True), [Problem(*p) for p in problems], note_count, files)
 
 
 def _write_cache(cache_file: Path, fingerprint: tuple, deck: Deck) -> None:
+    """The cache file: the size of a marshal header (fingerprint, the cards' columns, where each packed
+    card starts, problems, files), the header, then the packed cards one after another."""
     if not fingerprint:
         return
     cards = deck.cards
+    packed = cards.packed()
+    offsets = [0, *itertools.accumulate(map(len, packed))]
     columns = (cards.ids, cards.note_ids, cards.decks, cards.tags)
     problems = [(p.path, p.line, p.column, p.message) for p in deck.problems]
+    header = marshal.dumps((fingerprint, columns, offsets, problems, deck.note_count, deck.files))
     try:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
         with open(tmp, "wb") as fh:
-            marshal.dump((fingerprint, columns, cards.packed(), problems, deck.note_count, deck.files), fh)
+            fh.write(len(header).to_bytes(8, "little"))
+            fh.write(header)
+            fh.write(b"".join(packed))
         os.replace(tmp, cache_file)
     except OSError:
         pass  # the cache only saves time; a read-only cache folder must not stop a command
+
+
+class _CachedRows(Sequence):
+    """The packed cards of a cache file, read from its memory map only when asked for: a review
+    touches the pages of the cards it shows, not the whole deck's text."""
+
+    def __init__(self, buffer: mmap.mmap, start: int, offsets: list[int]):
+        self._buffer, self._start, self._offsets = buffer, start, offsets
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, i: int) -> bytes:
+        i = range(len(self))[i]
+        return self._buffer[self._start + self._offsets[i]:self._start + self._offsets[i + 1]]

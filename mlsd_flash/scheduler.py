@@ -167,8 +167,8 @@ def today_counts(reviews_today: list[Review]) -> TodayCounts:
 class Queue:
     """Today's cards: learning steps due now, then reviews and new cards interleaved."""
 
-    learning: list[Card]  # in learning or relearning, ordered by due time
-    main: list[Card]  # reviews due today mixed with new cards up to the day's limit
+    learning: list[str]  # ids of cards in learning or relearning, ordered by due time
+    main: list[str]  # ids of reviews due today mixed with new cards up to the day's limit
     new_count: int
     review_count: int
 
@@ -181,7 +181,7 @@ def build_queue(cards: Cards, states: dict[str, CardState], counts: TodayCounts,
 
     `states` needs only the cards in learning or due for review (`History.active_states`); `seen`
     holds every card with a history (by default, the keys of `states`). The queue is chosen from the
-    id and note-id columns, so only the cards it holds are built."""
+    id and note-id columns and holds card ids: a `Card` is built only when it is shown."""
     seen = set(states) if seen is None else seen
     position = cards.positions()
     note_ids = cards.note_ids
@@ -197,8 +197,9 @@ def build_queue(cards: Cards, states: dict[str, CardState], counts: TodayCounts,
     if settings.new_order == "random":
         (rng or random.Random()).shuffle(unseen)
     new_cards = _one_per_note(unseen, note_ids, notes_seen, new_room)
-    return Queue([cards[position[cid]] for _, cid in learning],
-                 [cards[i] for i in _interleave(due_reviews, new_cards)], len(new_cards), len(due_reviews))
+    ids = cards.ids
+    return Queue([cid for _, cid in learning], [ids[i] for i in _interleave(due_reviews, new_cards)],
+                 len(new_cards), len(due_reviews))
 
 
 def _one_per_note(positions: Iterable[int], note_ids: list[str], seen: set[str], limit: int) -> list[int]:

@@ -65,9 +65,8 @@ class Session:
         counts = today_counts(self.history.reviews_since(self.day.start))
         self.queue = build_queue(self.cards, states, counts, self.history.buried(to_ms(now)), self.settings,
                                  self.day, self.new_limit, seen=seen)
-        self._learning_due = {c.id: states[c.id].due for c in self.queue.learning}
-        self._by_id = {c.id: c for c in self.queue.learning + self.queue.main}
-        self._new_ids = {c.id for c in self.queue.main if c.id not in seen}
+        self._learning_due = {cid: states[cid].due for cid in self.queue.learning}
+        self._new_ids = {cid for cid in self.queue.main if cid not in seen}
 
     # -- what to show --------------------------------------------------------------------------
     def next_card(self) -> Card | None:
@@ -79,24 +78,25 @@ class Session:
         now_ms = to_ms(self.now())
         due_now = [(due, cid) for cid, due in self._learning_due.items() if due <= now_ms]
         if due_now:
-            self.current = self._by_id[min(due_now)[1]]
+            card_id = min(due_now)[1]
         elif self.queue.main:
-            self.current = self.queue.main[0]
+            card_id = self.queue.main[0]
         else:
             soon = [(due, cid) for cid, due in self._learning_due.items()
                     if due <= now_ms + LEARN_AHEAD_MS and due < self.day.end]
-            self.current = self._by_id[min(soon)[1]] if soon else None
+            card_id = min(soon)[1] if soon else None
+        self.current = None if card_id is None else self.cards.get(card_id)
         return self.current
 
     def remaining(self) -> tuple[int, int, int]:
         """(new, learning, review) still to do in this session, as Anki shows them."""
-        new = sum(1 for c in self.queue.main if self.is_new(c))
+        new = sum(1 for cid in self.queue.main if cid in self._new_ids)
         learning = sum(1 for due in self._learning_due.values() if due < self.day.end)
         return new, learning, len(self.queue.main) - new
 
-    def is_new(self, card: Card) -> bool:
+    def is_new(self, card_id: str) -> bool:
         """Whether the card had never been answered when the session started."""
-        return card.id in self._new_ids
+        return card_id in self._new_ids
 
     def next_due_later(self) -> int | None:
         """When the next learning step of today is due, if any (UTC ms)."""
@@ -140,7 +140,6 @@ class Session:
         self._remove(card)
         if state is not None and state.state in (LEARNING, RELEARNING) and state.due < self.day.end:
             self._learning_due[card.id] = state.due
-            self._by_id[card.id] = card
         self.summary.reviewed += 1
         self.summary.again += rating == AGAIN
         self.summary.seconds += seconds
@@ -175,9 +174,8 @@ class Session:
         if done.was_learning:
             state = self.history.state(card.id)
             self._learning_due[card.id] = state.due if state else to_ms(self.now())
-            self._by_id[card.id] = card
         else:
-            self.queue.main.insert(0, card)
+            self.queue.main.insert(0, card.id)
         self.current = card
         return card
 
@@ -187,10 +185,10 @@ class Session:
 
     def _remove(self, card: Card) -> None:
         self._learning_due.pop(card.id, None)
-        if self.queue.main and self.queue.main[0].id == card.id:
+        if self.queue.main and self.queue.main[0] == card.id:
             self.queue.main.pop(0)
         else:
-            self.queue.main = [c for c in self.queue.main if c.id != card.id]
+            self.queue.main = [cid for cid in self.queue.main if cid != card.id]
 
 
 class Practice:

@@ -131,13 +131,13 @@ def test_queue_orders_learning_then_reviews_with_new_mixed_in_and_limits():
         "n5/definition": CardState(REVIEW, None, 3.0, 5.0, to_ms(T0 - timedelta(days=3)), to_ms(T0)),
     }
     q = build_queue(Cards.of(cards), states, TodayCounts(0, 0, set()), set(), settings, day)
-    assert [c.note_id for c in q.learning] == ["n0"]
+    assert q.learning == ["n0/definition"]
     # Three reviews (the limit), most overdue first; a review due later today counts; n3 is not due.
-    reviews = [c.note_id for c in q.main if c.id in states]
-    assert reviews == ["n5", "n4", "n1"]
-    new = [c.note_id for c in q.main if c.id not in states]
-    assert new == ["n6", "n7"]  # deck order, up to the limit
-    assert q.main[0].note_id in ("n5",) and q.main[-1].note_id != "n6"  # new cards are spread, not first
+    reviews = [cid for cid in q.main if cid in states]
+    assert reviews == ["n5/definition", "n4/definition", "n1/definition"]
+    new = [cid for cid in q.main if cid not in states]
+    assert new == ["n6/definition", "n7/definition"]  # deck order, up to the limit
+    assert q.main[0] == "n5/definition" and q.main[-1] != "n6/definition"  # new cards are spread, not first
 
 
 def test_limits_count_what_was_done_today_and_siblings_wait():
@@ -147,9 +147,9 @@ def test_limits_count_what_was_done_today_and_siblings_wait():
              card("c", "definition"), card("d", "definition")]
     # "a" was already studied today (one new card used): its sibling waits for tomorrow.
     q = build_queue(Cards.of(cards), {}, TodayCounts(1, 0, {"a"}), set(), settings, day)
-    assert [c.id for c in q.main] == ["b/definition", "c/definition"]
+    assert q.main == ["b/definition", "c/definition"]
     buried = build_queue(Cards.of(cards), {}, TodayCounts(0, 0, set()), {"b/definition"}, settings, day)
-    assert [c.id for c in buried.main] == ["a/definition", "b/why", "c/definition"]
+    assert buried.main == ["a/definition", "b/why", "c/definition"]
 
 
 def test_random_new_order_uses_the_given_generator():
@@ -160,4 +160,4 @@ def test_random_new_order_uses_the_given_generator():
     cards = [card(f"n{i}", "definition") for i in range(30)]
     one = build_queue(Cards.of(cards), {}, TodayCounts(0, 0, set()), set(), settings, day, rng=random.Random(1))
     two = build_queue(Cards.of(cards), {}, TodayCounts(0, 0, set()), set(), settings, day, rng=random.Random(1))
-    assert [c.id for c in one.main] == [c.id for c in two.main] != [c.id for c in cards]
+    assert one.main == two.main != [c.id for c in cards]
