@@ -6,7 +6,6 @@ every command starts fast.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -60,6 +59,12 @@ pass_app = click.make_pass_decorator(App)
 
 def fail(message: str) -> None:
     raise click.ClickException(message)
+
+
+def echo_json(value) -> None:
+    import json  # only for --json: a review's start does not pay for it
+
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -123,7 +128,7 @@ def list_cards(app: App, deck_name: str | None, tag: str | None, as_json: bool, 
             if card.note_id in found:
                 found[card.note_id]["cards"] += 1
         if as_json:
-            click.echo(json.dumps(list(found.values()), indent=2, ensure_ascii=False))
+            echo_json(list(found.values()))
         for case in [] if as_json else found.values():
             click.echo(f"{case['id']}\t{case['cards']} cards\t{case['case']}")
         return
@@ -132,7 +137,7 @@ def list_cards(app: App, deck_name: str | None, tag: str | None, as_json: bool, 
     if changed:
         cards = _changed_cards(app, cards)
     if as_json:
-        click.echo(json.dumps([c.to_dict() for c in cards], indent=2, ensure_ascii=False))
+        echo_json([c.to_dict() for c in cards])
         return
     for card in cards:
         question = " ".join(card.front().split())
@@ -157,7 +162,7 @@ def show(app: App, card_id: str, as_json: bool) -> None:
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         fail(f"unknown card id '{card_id}'{hint}")
     if as_json:
-        click.echo(json.dumps([c.to_dict() for c in cards], indent=2, ensure_ascii=False))
+        echo_json([c.to_dict() for c in cards])
         return
     for i, card in enumerate(cards):
         if i:
@@ -198,7 +203,7 @@ def config(app: App, name: str | None, value: tuple[str, ...], as_json: bool) ->
             fail(f"unknown setting '{name}' (known: {', '.join(values)})")
         values = {name: values[name]}
     if as_json:
-        click.echo(json.dumps(values, indent=2))
+        echo_json(values)
         return
     for key, val in values.items():
         click.echo(f"{key} = {_format_setting(val)}" + click.style(f"    # {DESCRIPTIONS[key]}", dim=True))
@@ -303,7 +308,7 @@ def due(app: App, deck_name, tag, as_json) -> None:
 
     next_text = from_ms(next_due).isoformat() if next_due else None
     if as_json:
-        click.echo(json.dumps({"decks": per_deck, "total": totals, "next_due": next_text}, indent=2))
+        echo_json({"decks": per_deck, "total": totals, "next_due": next_text})
         return
     for name, c in per_deck.items():
         click.echo(f"{name}: new {c['new']}, learning {c['learning']}, review {c['review']}")
@@ -749,7 +754,7 @@ def orphans(app: App, as_json: bool, purge: bool, yes: bool) -> None:
         click.echo(f"Purged the history of {count} card{'s' if count != 1 else ''}.")
         return
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        echo_json(rows)
         return
     for row in rows:
         click.echo(f"{row['id']}\t{row['reviews']} review{'s' if row['reviews'] != 1 else ''}\t"
@@ -828,7 +833,7 @@ def stats(app: App, deck_name, days, on_date, as_json) -> None:
     """Your progress: today, streaks, reviews per day, due forecast, retention, decks, readiness."""
     figures = _stats_figures(app, deck_name, days, on_date)
     if as_json:
-        click.echo(json.dumps(figures.to_dict(), indent=2, ensure_ascii=False))
+        echo_json(figures.to_dict())
         return
     from rich.console import Console
 

@@ -64,6 +64,13 @@ class CardState(NamedTuple):
     content_hash: str | None = None
 
 
+class Due(NamedTuple):
+    """The part of a card's state that places it in a day's queue."""
+
+    state: int
+    due: int
+
+
 class Review(NamedTuple):
     id: int
     card_id: str
@@ -90,13 +97,13 @@ class History:
         new = tuple.__new__
         return {r[0]: new(CardState, r[1:]) for r in rows}
 
-    def active_states(self, until_ms: int) -> dict[str, CardState]:
-        """States of cards in (re)learning or due for review before `until_ms`: all a queue needs."""
-        rows = self.conn.execute(
-            "SELECT card_id, state, step, stability, difficulty, due, last_review, reps, lapses, content_hash FROM cards"
-            " WHERE state IN (?, ?) OR (state = ? AND due < ?)", (LEARNING, RELEARNING, REVIEW, until_ms))
+    def active_states(self, until_ms: int) -> dict[str, Due]:
+        """State and due time of the cards in (re)learning or due for review before `until_ms`: all
+        a queue needs (a heavy user has thousands, read at the start of every review)."""
+        rows = self.conn.execute("SELECT card_id, state, due FROM cards WHERE state IN (?, ?) OR (state = ? AND due < ?)",
+                                 (LEARNING, RELEARNING, REVIEW, until_ms))
         new = tuple.__new__
-        return {r[0]: new(CardState, r[1:]) for r in rows}
+        return {r[0]: new(Due, r[1:]) for r in rows}
 
     def dues(self) -> dict[str, int]:
         """Every seen card's due time (UTC ms)."""
@@ -114,6 +121,11 @@ class History:
             # `+id`: sort the few recent rows rather than walk the whole log in id order
             "FROM reviews WHERE reviewed_at >= ? ORDER BY +id", (since_ms,))
         return [Review(*r) for r in rows]
+
+    def answers_since(self, since_ms: int) -> list[tuple[str, int]]:
+        """(card id, state before) of each answer since `since_ms`: what today's limits have used."""
+        return self.conn.execute("SELECT card_id, state_before FROM reviews WHERE reviewed_at >= ?",
+                                 (since_ms,)).fetchall()
 
     def reviews(self, card_id: str | None = None) -> list[Review]:
         sql = ("SELECT id, card_id, rating, reviewed_at, duration_ms, state_before, state_after, interval_ms "

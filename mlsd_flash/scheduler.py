@@ -14,7 +14,7 @@ from typing import Iterable
 
 from .cards import Card, Cards
 from .config import Settings, step_seconds
-from .history import LEARNING, NEW, RELEARNING, REVIEW, CardState, Review
+from .history import LEARNING, NEW, RELEARNING, REVIEW, CardState, Due
 
 AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
 RATING_NAMES = {AGAIN: "Again", HARD: "Hard", GOOD: "Good", EASY: "Easy"}
@@ -156,11 +156,12 @@ def note_of(card_id: str) -> str:
     return card_id.split("/", 1)[0]
 
 
-def today_counts(reviews_today: list[Review]) -> TodayCounts:
-    """What the limits have already used today; a card counts once as new."""
-    new_cards = {r.card_id for r in reviews_today if r.state_before == NEW}
-    reviews_done = sum(1 for r in reviews_today if r.state_before == REVIEW)
-    return TodayCounts(len(new_cards), reviews_done, {note_of(r.card_id) for r in reviews_today})
+def today_counts(answers_today: list[tuple[str, int]]) -> TodayCounts:
+    """What the limits have already used today, from (card id, state before) of each answer; a card
+    counts once as new."""
+    new_cards = {card_id for card_id, before in answers_today if before == NEW}
+    reviews_done = sum(1 for _, before in answers_today if before == REVIEW)
+    return TodayCounts(len(new_cards), reviews_done, {note_of(card_id) for card_id, _ in answers_today})
 
 
 @dataclass
@@ -173,7 +174,7 @@ class Queue:
     review_count: int
 
 
-def build_queue(cards: Cards, states: dict[str, CardState], counts: TodayCounts, buried: set[str],
+def build_queue(cards: Cards, states: dict[str, Due], counts: TodayCounts, buried: set[str],
                 settings: Settings, day: Day, new_limit: int | None = None, rng: random.Random | None = None,
                 seen: set[str] | None = None) -> Queue:
     """Anki's daily queue: at most one card per note a day (siblings wait for tomorrow), limits that

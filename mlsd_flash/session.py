@@ -62,7 +62,7 @@ class Session:
         self.day = day_of(now, self.settings.day_starts_at, self.tz)
         states = self.history.active_states(self.day.end)
         seen = self.history.reviewed_card_ids()
-        counts = today_counts(self.history.reviews_since(self.day.start))
+        counts = today_counts(self.history.answers_since(self.day.start))
         self.queue = build_queue(self.cards, states, counts, self.history.buried(to_ms(now)), self.settings,
                                  self.day, self.new_limit, seen=seen)
         self._learning_due = {cid: states[cid].due for cid in self.queue.learning}
