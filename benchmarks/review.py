@@ -25,12 +25,15 @@ from synthetic_user import build  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 MARKER = b"space/enter: show answer"
+# The installed `mlsd-flash` script, as a learner runs it (`python -m` would add runpy's imports).
+SCRIPT = Path(sys.executable).with_name("mlsd-flash")
+COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "mlsd_flash"]
 
 
 def first_question_ms(env: dict) -> tuple[float, int]:
     """Milliseconds until the first question is printed, and the child's peak RSS in KiB."""
     t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "mlsd_flash", "review"], stdin=subprocess.PIPE,
+    proc = subprocess.Popen([*COMMAND, "review"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     seen = b""
     while MARKER not in seen:
