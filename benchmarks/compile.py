@@ -59,7 +59,7 @@ def main() -> None:
         folder = Path(tmp) / "cards"
         folder.mkdir()
         generate(folder, args.notes)
-        files, _ = find_files([folder])
+        files = [path for path, _, _ in find_files([folder])[0]]
         loader = getattr(yaml, "CSafeLoader", None)
         if loader is None:
             sys.exit("PyYAML was built without libyaml: the C-loader baseline cannot be measured")

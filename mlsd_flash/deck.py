@@ -12,7 +12,7 @@ import mmap
 import os
 import sys
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .cards import Card, Cards, no_gc
@@ -65,24 +65,39 @@ def in_deck(card_deck: str, wanted: str) -> bool:
     return a == b or a.startswith(b + "::")
 
 
-def find_files(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
-    """YAML files under the given files and folders, folders walked in sorted (deck) order."""
-    files: list[Path] = []
+def find_files(paths: list[Path]) -> tuple[list[tuple[str, int, int]], list[Problem]]:
+    """YAML files under the given files and folders as (absolute path, modification time, size),
+    folders walked in sorted (deck) order. The stats tell the cache whether anything changed."""
+    found: list[tuple[str, int, int]] = []
     problems: list[Problem] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()))
-        elif path.is_file():
-            files.append(path)
+    for path in map(os.path.abspath, paths):
+        if os.path.isdir(path):
+            found.extend(sorted(_yaml_files(path), key=lambda f: f[0].split(os.sep)))
+        elif os.path.isfile(path):
+            st = os.stat(path)
+            found.append((path, st.st_mtime_ns, st.st_size))
         else:
-            problems.append(Problem(os.path.abspath(path), 1, 1, "no such file or folder"))
-    return files, problems
+            problems.append(Problem(path, 1, 1, "no such file or folder"))
+    return found, problems
+
+
+def _yaml_files(folder: str) -> Iterator[tuple[str, int, int]]:
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    yield from _yaml_files(entry.path)
+                elif entry.name.endswith((".yaml", ".yml")) and entry.is_file():
+                    st = entry.stat()
+                    yield entry.path, st.st_mtime_ns, st.st_size
+    except OSError:  # an unreadable folder holds no cards we can read
+        return
 
 
 def load(paths: list[Path], cache_dir: Path | None = None) -> Deck:
     """Compile every note under `paths` into one deck, reporting every problem at once."""
     files, missing = find_files(paths)
-    fingerprint = _fingerprint(files)
+    fingerprint = (CACHE_VERSION, tuple(files))
     roots = "\n".join(os.path.abspath(p) for p in paths)
     # Named by the folders (a clash only costs a rebuild) and the Python version (`marshal`'s format).
     cache_file = cache_dir / f"deck-{sys.implementation.cache_tag}-{zlib.crc32(roots.encode()):08x}.marshal" \
@@ -91,14 +106,14 @@ def load(paths: list[Path], cache_dir: Path | None = None) -> Deck:
         cached = _read_cache(cache_file, fingerprint)
         if cached is not None:
             return cached
-    deck = compile_files(files)
+    deck = compile_files([path for path, _, _ in files])
     deck.problems[:0] = missing
     if cache_file and not missing:
         _write_cache(cache_file, fingerprint, deck)
     return deck
 
 
-def compile_files(files: list[Path]) -> Deck:
+def compile_files(files: list[str]) -> Deck:
     from .cards import compile_note
     from .notes import Note, parse_file
 
@@ -132,17 +147,6 @@ def compile_files(files: list[Path]) -> Deck:
     return Deck(Cards.of(cards), problems, note_count, shown)
 
 
-def _fingerprint(files: list[Path]) -> tuple:
-    stats = []
-    for f in files:
-        try:
-            st = f.stat()
-        except OSError:
-            return ()
-        stats.append((os.path.abspath(f), st.st_mtime_ns, st.st_size))
-    return (CACHE_VERSION, tuple(stats))
-
-
 def _read_cache(cache_file: Path, fingerprint: tuple) -> Deck | None:
     try:
         with open(cache_file, "rb") as fh:
@@ -161,8 +165,6 @@ def _read_cache(cache_file: Path, fingerprint: tuple) -> Deck | None:
 def _write_cache(cache_file: Path, fingerprint: tuple, deck: Deck) -> None:
     """The cache file: the size of a marshal header (fingerprint, the cards' columns, where each packed
     card starts, problems, files), the header, then the packed cards one after another."""
-    if not fingerprint:
-        return
     cards = deck.cards
     packed = cards.packed()
     offsets = [0, *itertools.accumulate(map(len, packed))]
