@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Callable, Iterable, NamedTuple
+from typing import Callable, Container, Iterable, NamedTuple
 
 SCHEMA_VERSION = 1
 NEW, LEARNING, REVIEW, RELEARNING = 0, 1, 2, 3
@@ -105,9 +105,18 @@ class History:
         new = tuple.__new__
         return {r[0]: new(Due, r[1:]) for r in rows}
 
-    def dues(self) -> dict[str, int]:
-        """Every seen card's due time (UTC ms)."""
-        return dict(self.conn.execute("SELECT card_id, due FROM cards"))
+    def first_due(self, card_ids: Container[str]) -> int | None:
+        """The earliest due time among `card_ids` (UTC ms), walking the due index until one matches."""
+        cursor = self.conn.execute("SELECT card_id, due FROM cards ORDER BY due")
+        try:
+            return next((due for card_id, due in cursor if card_id in card_ids), None)
+        finally:
+            cursor.close()
+
+    def due_count(self, card_ids: Container[str], before_ms: int) -> int:
+        """How many of `card_ids` are due before `before_ms`."""
+        rows = self.conn.execute("SELECT card_id FROM cards WHERE due < ?", (before_ms,))
+        return sum(1 for (card_id,) in rows if card_id in card_ids)
 
     def state(self, card_id: str) -> CardState | None:
         row = self.conn.execute(

@@ -105,15 +105,11 @@ class Session:
 
     def next_due_after_today(self) -> int | None:
         """The earliest due time among the selected cards that have been seen (UTC ms)."""
-        ids = set(self.cards.ids)
-        dues = [due for cid, due in self.history.dues().items() if cid in ids]
-        return min(dues) if dues else None
+        return self.history.first_due(self.cards.positions())
 
     def due_tomorrow(self) -> int:
         """Seen cards due before the end of tomorrow (new cards not counted)."""
-        ids = set(self.cards.ids)
-        end = self.day.end + 86_400_000
-        return sum(1 for cid, due in self.history.dues().items() if cid in ids and due < end)
+        return self.history.due_count(self.cards.positions(), self.day.end + 86_400_000)
 
     def is_edited(self, card: Card) -> bool:
         """Whether the card's text changed since it was last answered."""
