@@ -84,6 +84,11 @@ class Card(NamedTuple):
         }
 
 
+def note_of(card_id: str) -> str:
+    """The note a card belongs to: its id up to the first '/' (note ids are slugs without one)."""
+    return card_id.split("/", 1)[0]
+
+
 class Cards(Sequence):
     """Cards in deck order, with plain columns of the fields that select and queue them.
 
@@ -91,9 +96,9 @@ class Cards(Sequence):
     heavy user's 30,000 cards load as a few columns in milliseconds, and a review builds `Card`
     tuples only for the cards it queues. A full pass unpacks every card once and keeps them."""
 
-    def __init__(self, ids: list[str], note_ids: list[str], decks: list[str], tags: list[tuple[str, ...]],
-                 rows: list, packed: bool = False):
-        self.ids, self.note_ids, self.decks, self.tags = ids, note_ids, decks, tags
+    def __init__(self, ids: list[str], decks: list[str], tags: list[tuple[str, ...]], rows: Sequence,
+                 packed: bool = False):
+        self.ids, self.decks, self.tags = ids, decks, tags
         self._rows = rows  # Card tuples, or their fields as marshal bytes when `packed`
         self._packed = packed
         self._positions: dict[str, int] | None = None
@@ -101,8 +106,7 @@ class Cards(Sequence):
     @classmethod
     def of(cls, cards: Iterable[Card]) -> Cards:
         cards = list(cards)
-        return cls([c.id for c in cards], [c.note_id for c in cards], [c.deck for c in cards],
-                   [c.tags for c in cards], cards)
+        return cls([c.id for c in cards], [c.deck for c in cards], [c.tags for c in cards], cards)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -131,10 +135,10 @@ class Cards(Sequence):
 
     def subset(self, positions: Iterable[int]) -> Cards:
         keep = list(positions)
-        return Cards([self.ids[i] for i in keep], [self.note_ids[i] for i in keep], [self.decks[i] for i in keep],
-                     [self.tags[i] for i in keep], [self._rows[i] for i in keep], self._packed)
+        return Cards([self.ids[i] for i in keep], [self.decks[i] for i in keep], [self.tags[i] for i in keep],
+                     [self._rows[i] for i in keep], self._packed)
 
-    def packed(self) -> list[bytes]:
+    def packed(self) -> Sequence[bytes]:
         """Each card's fields as marshal bytes, for the deck cache."""
         return self._rows if self._packed else [marshal.dumps(tuple(c)) for c in self._rows]
 

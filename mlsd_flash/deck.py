@@ -6,6 +6,7 @@ unchanged set of files (same paths, sizes and modification times) are read back 
 
 from __future__ import annotations
 
+import array
 import itertools
 import marshal
 import mmap
@@ -15,10 +16,10 @@ import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from .cards import Card, Cards, no_gc
+from .cards import Card, Cards, no_gc, note_of
 from .problems import Problem
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 BUILTIN_IN_WHEEL = Path(__file__).parent / "builtin_cards"
 BUILTIN_IN_CHECKOUT = Path(__file__).parent.parent / "cards"
 
@@ -42,7 +43,7 @@ class Deck:
 
     def note_cards(self, note_id: str) -> list[Card]:
         cards = self.cards
-        return list(cards.subset(i for i, n in enumerate(cards.note_ids) if n == note_id))
+        return list(cards.subset(i for i, card_id in enumerate(cards.ids) if note_of(card_id) == note_id))
 
     def select(self, deck: str | None = None, tag: str | None = None) -> Cards:
         """Cards under a deck path (prefix at `::` boundaries, case-insensitive) and with a tag.
@@ -158,7 +159,7 @@ def _read_cache(cache_file: Path, fingerprint: tuple) -> Deck | None:
         return None
     if stored_fingerprint != fingerprint:
         return None
-    rows = _CachedRows(cache, 8 + header_size, offsets)
+    rows = _CachedRows(cache, 8 + header_size, array.array("Q", offsets))
     return Deck(Cards(*columns, rows, packed=True), [Problem(*p) for p in problems], note_count, files)
 
 
@@ -167,8 +168,8 @@ def _write_cache(cache_file: Path, fingerprint: tuple, deck: Deck) -> None:
     card starts, problems, files), the header, then the packed cards one after another."""
     cards = deck.cards
     packed = cards.packed()
-    offsets = [0, *itertools.accumulate(map(len, packed))]
-    columns = (cards.ids, cards.note_ids, cards.decks, cards.tags)
+    offsets = array.array("Q", [0, *itertools.accumulate(map(len, packed))]).tobytes()
+    columns = (cards.ids, cards.decks, cards.tags)
     problems = [(p.path, p.line, p.column, p.message) for p in deck.problems]
     header = marshal.dumps((fingerprint, columns, offsets, problems, deck.note_count, deck.files))
     try:
@@ -187,7 +188,7 @@ class _CachedRows(Sequence):
     """The packed cards of a cache file, read from its memory map only when asked for: a review
     touches the pages of the cards it shows, not the whole deck's text."""
 
-    def __init__(self, buffer: mmap.mmap, start: int, offsets: list[int]):
+    def __init__(self, buffer: mmap.mmap, start: int, offsets: array.array):
         self._buffer, self._start, self._offsets = buffer, start, offsets
 
     def __len__(self) -> int:

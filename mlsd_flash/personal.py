@@ -18,6 +18,7 @@ from typing import Iterable
 
 import yaml
 
+from .cards import note_of
 from .cloze import CLOZE
 from .notes import SLUG, Note, parse_bytes
 from .problems import Problem
@@ -76,7 +77,7 @@ def new_note_id(text: str, taken: Iterable[str]) -> str:
 
 def note_ids_with_history(card_ids: Iterable[str]) -> set[str]:
     """The note ids behind card ids in the history: reusing one would inherit an old card's reviews."""
-    return {cid.split("/", 1)[0] for cid in card_ids}
+    return {note_of(cid) for cid in card_ids}
 
 
 # ---------------------------------------------------------------------------------------------

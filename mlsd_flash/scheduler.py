@@ -7,14 +7,16 @@ so the first question appears without paying for it.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from .cards import Card, Cards
+from .cards import Cards, note_of
 from .config import Settings, step_seconds
 from .history import LEARNING, NEW, RELEARNING, REVIEW, CardState, Due
+
+if TYPE_CHECKING:
+    import random
 
 AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
 RATING_NAMES = {AGAIN: "Again", HARD: "Hard", GOOD: "Good", EASY: "Easy"}
@@ -79,6 +81,8 @@ class Scheduler:
         return self._fsrs
 
     def next_state(self, card_id: str, before: CardState | None, rating: int, now: datetime) -> CardState:
+        import random
+
         import fsrs
 
         card = self._to_fsrs(before, now)
@@ -152,10 +156,6 @@ class TodayCounts:
     notes_seen: set[str]
 
 
-def note_of(card_id: str) -> str:
-    return card_id.split("/", 1)[0]
-
-
 def today_counts(answers_today: list[tuple[str, int]]) -> TodayCounts:
     """What the limits have already used today, from (card id, state before) of each answer; a card
     counts once as new."""
@@ -182,43 +182,45 @@ def build_queue(cards: Cards, states: dict[str, Due], counts: TodayCounts, burie
 
     `states` needs only the cards in learning or due for review (`History.active_states`); `seen`
     holds every card with a history (by default, the keys of `states`). The queue is chosen from the
-    id and note-id columns and holds card ids: a `Card` is built only when it is shown."""
+    cards' ids alone and holds ids: a `Card` is built only when it is shown."""
     seen = set(states) if seen is None else seen
     position = cards.positions()
-    note_ids = cards.note_ids
     learning = sorted((s.due, cid) for cid, s in states.items()
                       if s.state in (LEARNING, RELEARNING) and cid in position and cid not in buried)
     reviews = sorted((s.due, cid) for cid, s in states.items()
                      if s.state == REVIEW and s.due < day.end and cid in position and cid not in buried)
-    notes_seen = set(counts.notes_seen) | {note_ids[position[cid]] for _, cid in learning}
+    notes_seen = set(counts.notes_seen) | {note_of(cid) for _, cid in learning}
     review_room = max(0, settings.reviews_per_day - counts.reviews_done)
-    due_reviews = _one_per_note((position[cid] for _, cid in reviews), note_ids, notes_seen, review_room)
+    due_reviews = _one_per_note((cid for _, cid in reviews), notes_seen, review_room)
     new_room = max(0, (settings.new_per_day if new_limit is None else new_limit) - counts.new_done)
-    unseen = sorted(position[cid] for cid in position.keys() - seen - buried)  # set algebra runs in C
+    # Set algebra runs in C; only the unseen cards are put back in deck order.
+    unseen = sorted(position.keys() - seen - buried, key=position.__getitem__)
     if settings.new_order == "random":
+        import random
+
         (rng or random.Random()).shuffle(unseen)
-    new_cards = _one_per_note(unseen, note_ids, notes_seen, new_room)
-    ids = cards.ids
-    return Queue([cid for _, cid in learning], [ids[i] for i in _interleave(due_reviews, new_cards)],
-                 len(new_cards), len(due_reviews))
+    new_cards = _one_per_note(unseen, notes_seen, new_room)
+    return Queue([cid for _, cid in learning], _interleave(due_reviews, new_cards), len(new_cards),
+                 len(due_reviews))
 
 
-def _one_per_note(positions: Iterable[int], note_ids: list[str], seen: set[str], limit: int) -> list[int]:
+def _one_per_note(card_ids: Iterable[str], seen_notes: set[str], limit: int) -> list[str]:
     out = []
-    for i in positions:
+    for card_id in card_ids:
         if len(out) >= limit:
             break
-        if note_ids[i] not in seen:
-            seen.add(note_ids[i])
-            out.append(i)
+        note_id = note_of(card_id)
+        if note_id not in seen_notes:
+            seen_notes.add(note_id)
+            out.append(card_id)
     return out
 
 
-def _interleave(reviews: list[int], new: list[int]) -> list[int]:
+def _interleave(reviews: list[str], new: list[str]) -> list[str]:
     """Spread new cards evenly among the reviews, as Anki's "mix with reviews" does."""
     if not reviews or not new:
         return reviews + new
-    out: list[int] = []
+    out: list[str] = []
     step = (len(reviews) + len(new)) / len(new)
     next_new, ri, ni = step / 2, 0, 0
     for i in range(len(reviews) + len(new)):
