@@ -104,8 +104,11 @@ class Session:
         return min(later) if later else None
 
     def next_due_after_today(self) -> int | None:
-        """The earliest due time among the selected cards that have been seen (UTC ms)."""
-        return self.history.first_due(self.cards.positions())
+        """When a seen card among the selected ones next comes up (UTC ms): a card due today that is
+        not in today's queue (held back by a limit, a sibling or a bury) comes up when the next day
+        starts."""
+        first = self.history.first_due(self.cards.positions())
+        return None if first is None else max(first, self.day.end)
 
     def due_tomorrow(self) -> int:
         """Seen cards due before the end of tomorrow (new cards not counted)."""

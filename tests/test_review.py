@@ -18,7 +18,7 @@ import pytest
 from mlsd_flash.cards import Cards
 from mlsd_flash.config import Settings
 from mlsd_flash.history import HistoryError, open_history
-from mlsd_flash.scheduler import AGAIN, GOOD, to_ms
+from mlsd_flash.scheduler import AGAIN, EASY, GOOD, to_ms
 from mlsd_flash.session import Session
 from conftest import NOW, SAMPLE, run, write
 from test_scheduler import card
@@ -62,6 +62,23 @@ def test_session_answers_undo_and_bury(tmp_path):
     # The learning card comes back once its step is due (10 minutes), before the remaining new card.
     clock.advance(minutes=11)
     assert s.next_card().id == "a/definition"
+
+
+def test_cards_held_back_by_the_daily_limit_come_up_tomorrow_not_in_the_past(tmp_path):
+    history = open_history(tmp_path / "h.sqlite3")
+    cards = Cards.of([card("a", "definition"), card("b", "definition")])
+    clock = Clock()
+    first = Session(cards, history, Settings(fuzz=False), clock)
+    first.next_card()
+    first.answer(EASY)  # straight to review
+    first.next_card()
+    first.answer(EASY)
+    clock.advance(days=30)  # both long overdue, but only one review a day is allowed
+    limited = Session(cards, history, Settings(fuzz=False, reviews_per_day=1), clock)
+    limited.next_card()
+    limited.answer(GOOD)
+    assert limited.next_card() is None
+    assert limited.next_due_after_today() == limited.day.end  # tomorrow, when the limit resets
 
 
 def test_nothing_due_says_when_and_exits_zero(private_home):
