@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import NamedTuple
 
 APP = "mlsd-flash"
 HOME_ENV = "MLSD_FLASH_HOME"
@@ -19,8 +19,7 @@ class ConfigError(Exception):
     """A setting with a value we cannot use; the message names the setting and the file."""
 
 
-@dataclass(frozen=True)
-class Paths:
+class Paths(NamedTuple):
     data_dir: Path
     config_file: Path
     cache_dir: Path
@@ -73,8 +72,9 @@ def step_seconds(step: str) -> float:
     return float(number) * _UNIT_SECONDS[unit]
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
+    """The scheduler's and the daily queue's settings (see DESCRIPTIONS), immutable."""
+
     desired_retention: float = 0.9
     learning_steps: tuple[str, ...] = ("1m", "10m")
     relearning_steps: tuple[str, ...] = ("10m",)
@@ -84,11 +84,11 @@ class Settings:
     day_starts_at: int = 4
     fuzz: bool = True
     new_order: str = "deck"
-    card_dirs: tuple[str, ...] = field(default_factory=tuple)
+    card_dirs: tuple[str, ...] = ()
     interview_date: str = ""
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        d = self._asdict()
         for k in ("learning_steps", "relearning_steps", "card_dirs"):
             d[k] = list(d[k])
         return d
@@ -192,10 +192,9 @@ def load_settings(config_file: Path) -> Settings:
 
 
 def with_setting(settings: Settings, name: str, value) -> Settings:
-    known = {f.name for f in fields(Settings)}
-    if name not in known:
+    if name not in Settings._fields:
         raise ConfigError(f"unknown setting '{name}' (known: {', '.join(DESCRIPTIONS)})")
-    return Settings(**{**settings.__dict__, name: _coerce(name, value)})
+    return settings._replace(**{name: _coerce(name, value)})
 
 
 def save_settings(config_file: Path, settings: Settings) -> None:

@@ -7,9 +7,8 @@ so the first question appears without paying for it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, NamedTuple
 
 from .cards import Cards, note_of
 from .config import Settings, step_seconds
@@ -31,8 +30,7 @@ def from_ms(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, timezone.utc)
 
 
-@dataclass(frozen=True)
-class Day:
+class Day(NamedTuple):
     """The learner's current day: from the last rollover to the next, in UTC milliseconds."""
 
     start: int
@@ -149,8 +147,9 @@ def format_interval(ms: int) -> str:
     return f"{days / 365:.1f}y"
 
 
-@dataclass
-class TodayCounts:
+class TodayCounts(NamedTuple):
+    """What today's answers have used of the daily limits."""
+
     new_done: int
     reviews_done: int
     notes_seen: set[str]
@@ -164,8 +163,7 @@ def today_counts(answers_today: list[tuple[str, int]]) -> TodayCounts:
     return TodayCounts(len(new_cards), reviews_done, {note_of(card_id) for card_id, _ in answers_today})
 
 
-@dataclass
-class Queue:
+class Queue(NamedTuple):
     """Today's cards: learning steps due now, then reviews and new cards interleaved."""
 
     learning: list[str]  # ids of cards in learning or relearning, ordered by due time

@@ -6,9 +6,8 @@ is injected, so a whole session can be driven by a test in memory.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Callable
+from datetime import datetime, tzinfo
+from typing import Callable, NamedTuple
 
 from .cards import Card, Cards
 from .history import History
@@ -17,19 +16,20 @@ from .scheduler import (AGAIN, LEARN_AHEAD_MS, LEARNING, RELEARNING, Day, Queue,
 from .config import Settings
 
 
-@dataclass
 class Summary:
-    reviewed: int = 0
-    again: int = 0
-    seconds: float = 0.0
+    """What the session has done so far."""
+
+    def __init__(self):
+        self.reviewed = 0
+        self.again = 0
+        self.seconds = 0.0
 
     @property
     def again_percent(self) -> float:
         return 100.0 * self.again / self.reviewed if self.reviewed else 0.0
 
 
-@dataclass
-class _Done:
+class _Done(NamedTuple):
     kind: str  # "answer" or "bury"
     card: Card
     review_id: int | None = None
@@ -38,33 +38,27 @@ class _Done:
     seconds: float = 0.0
 
 
-@dataclass
 class Session:
-    """Today's review over `cards` (already filtered by deck or tag), writing to `history`."""
+    """Today's review over `cards` (already filtered by deck or tag), writing to `history`.
 
-    cards: Cards
-    history: History
-    settings: Settings
-    now: Callable[[], datetime]
-    new_limit: int | None = None
-    limit: int | None = None
-    tz: object = None
-    day: Day = field(init=False)
-    queue: Queue = field(init=False)
-    current: Card | None = field(init=False, default=None)
-    summary: Summary = field(init=False, default_factory=Summary)
-    _undo: list[_Done] = field(init=False, default_factory=list)
-    _learning_due: dict[str, int] = field(init=False, default_factory=dict)
+    `now` is the clock; `new_limit` overrides the day's new cards, `limit` stops after that many
+    answers, and `tz` is the zone of the day's rollover (the system's by default)."""
 
-    def __post_init__(self):
-        self.scheduler = Scheduler(self.settings)
+    def __init__(self, cards: Cards, history: History, settings: Settings, now: Callable[[], datetime],
+                 new_limit: int | None = None, limit: int | None = None, tz: tzinfo | None = None):
+        self.cards, self.history, self.settings, self.now = cards, history, settings, now
+        self.limit = limit
+        self.scheduler = Scheduler(settings)
+        self.current: Card | None = None
+        self.summary = Summary()
+        self._undo: list[_Done] = []
         now = self.now()
-        self.day = day_of(now, self.settings.day_starts_at, self.tz)
+        self.day: Day = day_of(now, self.settings.day_starts_at, tz)
         states = self.history.active_states(self.day.end)
         seen = self.history.reviewed_card_ids()
         counts = today_counts(self.history.answers_since(self.day.start))
-        self.queue = build_queue(self.cards, states, counts, self.history.buried(to_ms(now)), self.settings,
-                                 self.day, self.new_limit, seen=seen)
+        self.queue: Queue = build_queue(self.cards, states, counts, self.history.buried(to_ms(now)),
+                                        self.settings, self.day, new_limit, seen=seen)
         self._learning_due = {cid: states[cid].due for cid in self.queue.learning}
         self._new_ids = {cid for cid in self.queue.main if cid not in seen}
 
@@ -184,10 +178,8 @@ class Session:
 
     def _remove(self, card: Card) -> None:
         self._learning_due.pop(card.id, None)
-        if self.queue.main and self.queue.main[0] == card.id:
-            self.queue.main.pop(0)
-        else:
-            self.queue.main = [cid for cid in self.queue.main if cid != card.id]
+        if card.id in self.queue.main:
+            self.queue.main.remove(card.id)
 
 
 class Practice:
