@@ -157,9 +157,9 @@ def _read_cache(cache_file: Path, fingerprint: tuple) -> Deck | None:
             stored_fingerprint, columns, offsets, problems, note_count, files = marshal.loads(cache[8:8 + header_size])
     except Exception:  # a missing, partial or foreign cache is simply rebuilt
         return None
-    if stored_fingerprint != fingerprint:
-        return None
     rows = _CachedRows(cache, 8 + header_size, array.array("Q", offsets))
+    if stored_fingerprint != fingerprint or len(cache) != 8 + header_size + rows.size:
+        return None
     return Deck(Cards(*columns, rows, packed=True), [Problem(*p) for p in problems], note_count, files)
 
 
@@ -193,6 +193,11 @@ class _CachedRows(Sequence):
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
+
+    @property
+    def size(self) -> int:
+        """Bytes the packed cards take in the file."""
+        return self._offsets[-1]
 
     def __getitem__(self, i: int) -> bytes:
         i = range(len(self))[i]

@@ -49,9 +49,7 @@ class HistoryError(Exception):
 
 
 class CardState(NamedTuple):
-    """A card's FSRS memory state as cached in `cards` (times in UTC milliseconds).
-
-    A named tuple: a heavy user's 30,000 states are read at the start of every review."""
+    """A card's FSRS memory state as cached in `cards` (times in UTC milliseconds)."""
 
     state: int
     step: int | None

@@ -124,6 +124,18 @@ def test_reordering_and_moving_notes_keeps_ids(tmp_path):
     assert moved.cards[0].id.startswith("toy-feed/")
 
 
+@pytest.mark.parametrize("damage", [lambda b: b[: len(b) // 2], lambda b: b[:-1], lambda b: b"junk" + b[4:],
+                                    lambda b: b""])
+def test_a_damaged_deck_cache_is_rebuilt_not_trusted(tmp_path, damage):
+    f = write(tmp_path / "cards" / "s.yaml", SAMPLE)
+    cache = tmp_path / "cache"
+    expected = list(load([f.parent], cache).cards)
+    (cache_file,) = cache.glob("deck-*")
+    cache_file.write_bytes(damage(cache_file.read_bytes()))
+    assert list(load([f.parent], cache).cards) == expected
+    assert list(load([f.parent], cache).cards) == expected  # and the rebuilt cache serves again
+
+
 def test_cache_returns_same_cards_and_notices_changes(tmp_path):
     f = write(tmp_path / "cards" / "s.yaml", SAMPLE)
     cache = tmp_path / "cache"
