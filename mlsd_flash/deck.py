@@ -155,10 +155,11 @@ def _read_cache(cache_file: Path, fingerprint: tuple) -> Deck | None:
         header_size = int.from_bytes(cache[:8], "little")
         with no_gc():
             stored_fingerprint, columns, offsets, problems, note_count, files = marshal.loads(cache[8:8 + header_size])
+        rows = _CachedRows(cache, 8 + header_size, array.array("Q", offsets))
+        complete = len(cache) == 8 + header_size + rows.size
     except Exception:  # a missing, partial or foreign cache is simply rebuilt
         return None
-    rows = _CachedRows(cache, 8 + header_size, array.array("Q", offsets))
-    if stored_fingerprint != fingerprint or len(cache) != 8 + header_size + rows.size:
+    if stored_fingerprint != fingerprint or not complete:
         return None
     return Deck(Cards(*columns, rows, packed=True), [Problem(*p) for p in problems], note_count, files)
 
