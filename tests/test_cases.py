@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 
 import pexpect
 
 from mlsd_flash.history import open_history
-from conftest import run
+from conftest import run, spawn
 
 CASE = "case-instagram-feed"
 
@@ -21,13 +19,8 @@ def test_list_cases_lists_all_23():
     assert feed["cards"] >= 7 and "Instagram" in feed["case"]
 
 
-def spawn(*args):
-    return pexpect.spawn(sys.executable, ["-m", "mlsd_flash", "review", *args], encoding="utf-8", timeout=20,
-                         env={**os.environ, "TERM": "xterm"}, dimensions=(50, 120))
-
-
 def test_case_rehearsal_walks_framework_order_without_recording(private_home):
-    child = spawn("--case", CASE)
+    child = spawn("review", "--case", CASE)
     steps = ["How do you frame the ML problem", "What data do you use", "Where do the labels come from",
              "What are the key features", "What is the baseline"]
     for i, step in enumerate(steps):
@@ -47,7 +40,7 @@ def test_case_rehearsal_walks_framework_order_without_recording(private_home):
 
 
 def test_case_rehearsal_with_record_schedules_the_answers(private_home):
-    child = spawn("--case", CASE, "--record")
+    child = spawn("review", "--case", CASE, "--record")
     child.expect("How do you frame the ML problem")
     child.send("\r")
     child.expect("3 Good \\(10m\\)")

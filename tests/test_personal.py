@@ -5,7 +5,6 @@ installed deck, and interruptions that leave the personal file byte for byte as 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from conftest import ROOT, run, write
+from conftest import ROOT, run, spawn, write
 
 from mlsd_flash import personal
 from mlsd_flash.deck import load
@@ -53,11 +52,6 @@ def script(path: Path, body: str) -> Path:
     path.write_text(f"#!{sys.executable}\n" + textwrap.dedent(body).lstrip(), encoding="utf-8")
     path.chmod(0o755)
     return path
-
-
-def spawn(*args: str) -> pexpect.spawn:
-    return pexpect.spawn(sys.executable, ["-m", "mlsd_flash", *args], env=dict(os.environ), encoding="utf-8",
-                         timeout=30, dimensions=(40, 200))
 
 
 def added(result) -> str:

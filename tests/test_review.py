@@ -20,7 +20,7 @@ from mlsd_flash.config import Settings
 from mlsd_flash.history import HistoryError, open_history
 from mlsd_flash.scheduler import AGAIN, EASY, GOOD, to_ms
 from mlsd_flash.session import Session
-from conftest import NOW, SAMPLE, run, write
+from conftest import NOW, SAMPLE, run, spawn, write
 from test_scheduler import card
 
 T0 = datetime.fromisoformat(NOW)
@@ -104,9 +104,7 @@ def test_scripted_review_records_answers_and_summary(private_home):
 
 def test_pty_session_reveal_rate_undo_bury_quit_and_resume(private_home):
     write(private_home / "cards" / "mine.yaml", SAMPLE)
-    env = {**os.environ, "TERM": "xterm-256color"}
-    child = pexpect.spawn(sys.executable, ["-m", "mlsd_flash", "review", "--deck", "Toy"], env=env, encoding="utf-8",
-                          timeout=20, dimensions=(40, 100))
+    child = spawn("review", "--deck", "Toy")
     child.expect("Reservoir sampling: what is it\\?")
     first = "toy-reservoir/definition"
     child.send(" ")
@@ -131,8 +129,7 @@ def test_pty_session_reveal_rate_undo_bury_quit_and_resume(private_home):
     history.close()
     # Resume: the learning card comes back after its 10 minute step.
     later = (T0 + timedelta(minutes=11)).isoformat()
-    child = pexpect.spawn(sys.executable, ["-m", "mlsd_flash", "review", "--deck", "Toy"], env={**env, "MLSD_FLASH_NOW": later},
-                          encoding="utf-8", timeout=20, dimensions=(40, 100))
+    child = spawn("review", "--deck", "Toy", env={"MLSD_FLASH_NOW": later})
     child.expect("Reservoir sampling: what is it\\?")
     child.sendintr()  # Ctrl-C behaves like q
     child.expect("Every answer so far is saved")
