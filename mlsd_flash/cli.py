@@ -706,18 +706,12 @@ def _orphans(app: App, deck) -> list[dict]:
         return []
     history = open_history(app, create=False)
     try:
-        states = history.states()
-        known = set(deck.cards.ids)
-        rows = []
-        for card_id in sorted(set(states) - known):
-            last = states[card_id].last_review
-            rows.append({
-                "id": card_id, "reviews": len(history.reviews(card_id)),
-                "last_review": datetime.fromtimestamp(last / 1000, timezone.utc).isoformat() if last else None,
-            })
-        return rows
+        orphans = history.orphans(deck.cards.positions())
     finally:
         history.close()
+    return [{"id": card_id, "reviews": reviews,
+             "last_review": datetime.fromtimestamp(last / 1000, timezone.utc).isoformat() if last else None}
+            for card_id, reviews, last in orphans]
 
 
 @main.command()
