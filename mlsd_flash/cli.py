@@ -433,31 +433,6 @@ def _in_card_folders(app: App, target: Path) -> bool:
     return False
 
 
-def _known_deck(deck, name: str) -> str:
-    """A deck name as already spelled in the deck (case-insensitive match), else as typed."""
-    name = "::".join(part.strip() for part in name.strip().strip(":").split("::"))
-    for card in deck.cards:
-        if card.deck.lower() == name.lower():
-            return card.deck
-    return name
-
-
-def _deck_suggestions(app: App, deck) -> str:
-    from .deck import builtin_cards_dir
-
-    builtin = str(Path(os.path.realpath(builtin_cards_dir())))
-    own, areas = [], []
-    for card in deck.cards:
-        if os.path.realpath(card.path).startswith(builtin + os.sep):
-            area = card.deck.split("::")[0]
-            if area not in areas:
-                areas.append(area)
-        elif card.deck not in own:
-            own.append(card.deck)
-    text = f"Your decks: {', '.join(own)}. " if own else ""
-    return text + f"Built-in decks: {', '.join(areas)} (use '::' for levels, e.g. Data::Sampling)."
-
-
 def _report_added(app: App, plan, target: Path) -> None:
     from .cards import compile_note
 
@@ -497,8 +472,8 @@ def add(app: App, question, answer, cloze_text, deck_name, tags, extra, source, 
     The note is validated before anything is written, and the file is replaced atomically: the rest
     of it, comments included, stays exactly as it was. Prints the new card ids and where they went.
     """
-    from .personal import (DEFAULT_DECK, AddError, basic_note, cloze_note, commit, new_note_id, note_text,
-                           parse_tags, plan_append)
+    from .personal import (DEFAULT_DECK, AddError, basic_note, cloze_note, commit, deck_suggestions, known_deck,
+                           new_note_id, note_text, parse_tags, plan_append)
 
     target = Path(target).expanduser() if target else app.paths.personal_file
     if use_editor:
@@ -515,11 +490,11 @@ def add(app: App, question, answer, cloze_text, deck_name, tags, extra, source, 
         question = click.prompt("Question").strip()
         answer = click.prompt("Answer").strip()
         if not deck_name:
-            click.echo(_deck_suggestions(app, deck))
+            click.echo(deck_suggestions(deck.cards))
             deck_name = click.prompt("Deck", default=DEFAULT_DECK)
         if not tags:
             tags = (click.prompt("Tags (space-separated, optional)", default="", show_default=False),)
-    deck_name = _known_deck(deck, deck_name or DEFAULT_DECK)
+    deck_name = known_deck(deck.cards, deck_name or DEFAULT_DECK)
     tag_list = parse_tags(tags)
     taken = _taken_note_ids(app, deck, target)
     if cloze_text:
@@ -543,12 +518,12 @@ def add(app: App, question, answer, cloze_text, deck_name, tags, extra, source, 
 def _add_with_editor(app: App, target: Path, deck_name: str | None) -> None:
     """`add --edit`: a template in the editor, validated on return; the draft file keeps what the
     user typed until the note is added."""
-    from .personal import (DEFAULT_DECK, ERROR_PREFIX, AddError, clean_draft, commit, fill_missing_id,
-                           plan_append, template, write_atomic)
+    from .personal import (DEFAULT_DECK, ERROR_PREFIX, AddError, clean_draft, commit, fill_missing_id, id_clashes,
+                           known_deck, plan_append, template, write_atomic)
     from .problems import Problem
 
     deck = app.deck()
-    default_deck = _known_deck(deck, deck_name) if deck_name else DEFAULT_DECK
+    default_deck = known_deck(deck.cards, deck_name) if deck_name else DEFAULT_DECK
     draft = app.paths.data_dir / "add-draft.yaml"
     shown = display_path(draft)
     if draft.exists():
@@ -575,7 +550,7 @@ def _add_with_editor(app: App, target: Path, deck_name: str | None) -> None:
         except AddError as exc:
             problems = _add_problems(exc, shown, line_map) or [Problem(shown, 1, 1, str(exc))]
         if plan is not None:
-            problems = _clashes(deck, plan, shown, line_map)
+            problems = id_clashes(deck, plan, shown, line_map)
         if not problems:
             try:
                 commit(plan)
@@ -595,24 +570,6 @@ def _add_with_editor(app: App, target: Path, deck_name: str | None) -> None:
             again = False
         if not again:
             fail(f"nothing added. Your note is kept in {shown}: `mlsd-flash add --edit` opens it again")
-
-
-def _clashes(deck, plan, shown: str, line_map: list[int]) -> list:
-    """A new note whose id is already used elsewhere in the deck (unless it says `override: true`)."""
-    from .problems import Problem
-
-    problems = []
-    for note in plan.notes:
-        if note.override:
-            continue
-        for card in deck.cards:
-            if card.note_id == note.id:
-                k = note.line - plan.first_line
-                line = line_map[k] if 0 <= k < len(line_map) else note.line
-                problems.append(Problem(shown, line, 1, f"note id '{note.id}' is already used at {card.path}:"
-                                        f"{card.line}; choose another id (or add 'override: true' to replace it)"))
-                break
-    return problems
 
 
 def _open_in_editor(path: Path, line: int) -> None:
@@ -643,14 +600,6 @@ def _open_in_editor(path: Path, line: int) -> None:
         fail(f"the editor exited with status {status}")
 
 
-def _is_installed_builtin(path: Path) -> bool:
-    from .deck import BUILTIN_IN_WHEEL
-
-    real = Path(os.path.realpath(path))
-    wheel = Path(os.path.realpath(BUILTIN_IN_WHEEL))
-    return wheel in real.parents or any(p.name in ("site-packages", "dist-packages") for p in real.parents)
-
-
 @main.command()
 @click.argument("card_id")
 @click.option("-y", "--yes", is_flag=True, help="Copy an installed built-in note to your file without asking.")
@@ -663,7 +612,7 @@ def edit(app: App, card_id: str, yes: bool) -> None:
     """
     from .cards import compile_note
     from .notes import parse_file
-    from .personal import AddError, commit, override_snippet, plan_append
+    from .personal import AddError, commit, is_installed_builtin, override_snippet, plan_append
 
     deck = app.deck()
     card = deck.get(card_id) or next(iter(deck.note_cards(card_id)), None)
@@ -673,7 +622,7 @@ def edit(app: App, card_id: str, yes: bool) -> None:
         close = difflib.get_close_matches(card_id, deck.cards.ids, n=3, cutoff=0.6)
         fail(f"unknown card id '{card_id}'" + (f"; did you mean {', '.join(close)}?" if close else ""))
     path, line = Path(card.path), card.line
-    if _is_installed_builtin(path) or not os.access(path, os.W_OK):
+    if is_installed_builtin(path) or not os.access(path, os.W_OK):
         target = app.paths.personal_file
         question = (f"{card.id} is in the installed deck ({display_path(path)}), which an upgrade replaces. "
                     f"Copy its note to {display_path(target)} as your own version (it then replaces the built-in one)?")

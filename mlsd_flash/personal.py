@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import yaml
 
@@ -22,6 +22,10 @@ from .cards import note_of
 from .cloze import CLOZE
 from .notes import SLUG, Note, parse_bytes
 from .problems import Problem
+
+if TYPE_CHECKING:
+    from .cards import Cards
+    from .deck import Deck
 
 DEFAULT_DECK = "Personal"
 PERSONAL_HEADER = """\
@@ -390,6 +394,56 @@ def draft_problems(problems: list[Problem], plan_first_line: int, line_map: list
 
 def is_slug(text: str) -> bool:
     return bool(SLUG.match(text))
+
+
+# ---------------------------------------------------------------------------------------------
+# Where a new note goes: its deck, and ids already taken
+
+
+def known_deck(cards: Cards, name: str) -> str:
+    """A deck name as already spelled in the deck (case-insensitive match), else as typed."""
+    name = "::".join(part.strip() for part in name.strip().strip(":").split("::"))
+    return next((deck for deck in dict.fromkeys(cards.decks) if deck.lower() == name.lower()), name)
+
+
+def deck_suggestions(cards: Cards) -> str:
+    """The learner's own decks and the built-in deck's areas, to help choose where a card goes."""
+    from .deck import builtin_cards_dir
+
+    builtin = os.path.realpath(builtin_cards_dir()) + os.sep
+    own, areas = [], []
+    for card in cards:
+        if os.path.realpath(card.path).startswith(builtin):
+            area = card.deck.split("::")[0]
+            if area not in areas:
+                areas.append(area)
+        elif card.deck not in own:
+            own.append(card.deck)
+    text = f"Your decks: {', '.join(own)}. " if own else ""
+    return text + f"Built-in decks: {', '.join(areas)} (use '::' for levels, e.g. Data::Sampling)."
+
+
+def id_clashes(deck: Deck, plan: Planned, shown: str, line_map: list[int]) -> list[Problem]:
+    """New notes whose id is already used elsewhere in the deck (unless they say `override: true`),
+    located in the draft `shown` through `line_map`."""
+    problems = []
+    for note in plan.notes:
+        used = [] if note.override else deck.note_cards(note.id)
+        if used:
+            k = note.line - plan.first_line
+            line = line_map[k] if 0 <= k < len(line_map) else note.line
+            problems.append(Problem(shown, line, 1, f"note id '{note.id}' is already used at {used[0].path}:"
+                                    f"{used[0].line}; choose another id (or add 'override: true' to replace it)"))
+    return problems
+
+
+def is_installed_builtin(path: Path) -> bool:
+    """Whether `path` belongs to an installed copy of the deck, which an upgrade replaces."""
+    from .deck import BUILTIN_IN_WHEEL
+
+    real = Path(os.path.realpath(path))
+    wheel = Path(os.path.realpath(BUILTIN_IN_WHEEL))
+    return wheel in real.parents or any(p.name in ("site-packages", "dist-packages") for p in real.parents)
 
 
 # ---------------------------------------------------------------------------------------------
