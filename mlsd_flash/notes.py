@@ -126,7 +126,7 @@ class _Reader:
                 out[key] = (knode, vnode)
         return out
 
-    def text(self, fields, key: str, what: str, required: bool = False) -> str | None:
+    def text(self, fields, key: str, what: str) -> str | None:
         if key not in fields:
             return None
         knode, node = fields[key]

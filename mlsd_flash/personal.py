@@ -20,7 +20,7 @@ import yaml
 
 from .cards import note_of
 from .cloze import CLOZE
-from .notes import SLUG, Note, parse_bytes
+from .notes import Note, parse_bytes
 from .problems import Problem
 
 if TYPE_CHECKING:
@@ -390,10 +390,6 @@ def draft_problems(problems: list[Problem], plan_first_line: int, line_map: list
         else:
             out.append(p)
     return out
-
-
-def is_slug(text: str) -> bool:
-    return bool(SLUG.match(text))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -168,8 +168,6 @@ class Queue(NamedTuple):
 
     learning: list[str]  # ids of cards in learning or relearning, ordered by due time
     main: list[str]  # ids of reviews due today mixed with new cards up to the day's limit
-    new_count: int
-    review_count: int
 
 
 def build_queue(cards: Cards, states: dict[str, Due], counts: TodayCounts, buried: set[str],
@@ -198,8 +196,7 @@ def build_queue(cards: Cards, states: dict[str, Due], counts: TodayCounts, burie
 
         (rng or random.Random()).shuffle(unseen)
     new_cards = _one_per_note(unseen, notes_seen, new_room)
-    return Queue([cid for _, cid in learning], _interleave(due_reviews, new_cards), len(new_cards),
-                 len(due_reviews))
+    return Queue([cid for _, cid in learning], _interleave(due_reviews, new_cards))
 
 
 def _one_per_note(card_ids: Iterable[str], seen_notes: set[str], limit: int) -> list[str]:

@@ -172,10 +172,6 @@ class Session:
         self.current = card
         return card
 
-    @property
-    def can_undo(self) -> bool:
-        return bool(self._undo)
-
     def _remove(self, card: Card) -> None:
         self._learning_due.pop(card.id, None)
         if card.id in self.queue.main:
