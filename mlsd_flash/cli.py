@@ -398,16 +398,16 @@ _LINE_EDITORS = frozenset({"vi", "vim", "nvim", "view", "gvim", "mvim", "nano", 
                            "micro", "kak", "joe", "mg", "ne", "gedit"})
 
 
-def _history_card_ids(app: App) -> set[str]:
+def _history_card_ids(app: App) -> list[str]:
     """Card ids with a review history, or none when there is no history yet (never creates one)."""
     from .history import HistoryError, open_history as open_db
 
     if not app.paths.history_db.exists():
-        return set()
+        return []
     try:
         history = open_db(app.paths.history_db, create=False)
     except HistoryError:
-        return set()
+        return []
     try:
         return history.reviewed_card_ids()
     finally:

@@ -155,11 +155,11 @@ class History:
                                         "GROUP BY card_id"))
         return [(card_id, counts.get(card_id, 0), last[card_id]) for card_id in sorted(last)]
 
-    def reviewed_card_ids(self) -> set[str]:
-        # One joined string split in C: a heavy user's 30,000 ids arrive without a tuple per row.
-        # Card ids are slugs joined by '/', never holding a newline.
+    def reviewed_card_ids(self) -> list[str]:
+        """Every card with a history. One joined string split in C: a heavy user's 30,000 ids arrive
+        without a tuple per row (card ids are slugs joined by '/', never holding a newline)."""
         joined = self.conn.execute("SELECT group_concat(card_id, char(10)) FROM cards").fetchone()[0]
-        return set(joined.split("\n")) if joined else set()
+        return joined.split("\n") if joined else []
 
     # -- aggregates for stats (read-only; summed in SQL so a million reviews stay fast) ------
     def first_review_at(self) -> int | None:

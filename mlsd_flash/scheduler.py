@@ -168,18 +168,19 @@ class Queue(NamedTuple):
 
     learning: list[str]  # ids of cards in learning or relearning, ordered by due time
     main: list[str]  # ids of reviews due today mixed with new cards up to the day's limit
+    new: list[str]  # which of `main` are new cards, in deck order (or random)
 
 
 def build_queue(cards: Cards, states: dict[str, Due], counts: TodayCounts, buried: set[str],
                 settings: Settings, day: Day, new_limit: int | None = None, rng: random.Random | None = None,
-                seen: set[str] | None = None) -> Queue:
+                seen: Iterable[str] | None = None) -> Queue:
     """Anki's daily queue: at most one card per note a day (siblings wait for tomorrow), limits that
     count what was already done today, new cards in deck order (or random).
 
     `states` needs only the cards in learning or due for review (`History.active_states`); `seen`
     holds every card with a history (by default, the keys of `states`). The queue is chosen from the
     cards' ids alone and holds ids: a `Card` is built only when it is shown."""
-    seen = set(states) if seen is None else seen
+    seen = states.keys() if seen is None else seen
     position = cards.positions()
     learning = sorted((s.due, cid) for cid, s in states.items()
                       if s.state in (LEARNING, RELEARNING) and cid in position and cid not in buried)
@@ -196,7 +197,7 @@ def build_queue(cards: Cards, states: dict[str, Due], counts: TodayCounts, burie
 
         (rng or random.Random()).shuffle(unseen)
     new_cards = _one_per_note(unseen, notes_seen, new_room)
-    return Queue([cid for _, cid in learning], _interleave(due_reviews, new_cards))
+    return Queue([cid for _, cid in learning], _interleave(due_reviews, new_cards), new_cards)
 
 
 def _one_per_note(card_ids: Iterable[str], seen_notes: set[str], limit: int) -> list[str]:

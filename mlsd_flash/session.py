@@ -55,12 +55,12 @@ class Session:
         now = self.now()
         self.day: Day = day_of(now, self.settings.day_starts_at, tz)
         states = self.history.active_states(self.day.end)
-        seen = self.history.reviewed_card_ids()
         counts = today_counts(self.history.answers_since(self.day.start))
         self.queue: Queue = build_queue(self.cards, states, counts, self.history.buried(to_ms(now)),
-                                        self.settings, self.day, new_limit, seen=seen)
+                                        self.settings, self.day, new_limit,
+                                        seen=self.history.reviewed_card_ids())
         self._learning_due = {cid: states[cid].due for cid in self.queue.learning}
-        self._new_ids = {cid for cid in self.queue.main if cid not in seen}
+        self._new_ids = set(self.queue.new)
 
     # -- what to show --------------------------------------------------------------------------
     def next_card(self) -> Card | None:

@@ -136,7 +136,7 @@ def test_queue_orders_learning_then_reviews_with_new_mixed_in_and_limits():
     reviews = [cid for cid in q.main if cid in states]
     assert reviews == ["n5/definition", "n4/definition", "n1/definition"]
     new = [cid for cid in q.main if cid not in states]
-    assert new == ["n6/definition", "n7/definition"]  # deck order, up to the limit
+    assert new == q.new == ["n6/definition", "n7/definition"]  # deck order, up to the limit
     assert q.main[0] == "n5/definition" and q.main[-1] != "n6/definition"  # new cards are spread, not first
 
 
