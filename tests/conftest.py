@@ -42,6 +42,15 @@ def spawn(*args, env=None, timeout=30, dimensions=(40, 120)):
                          env={**os.environ, "TERM": "xterm-256color", **(env or {})}, dimensions=dimensions)
 
 
+def ended(child):
+    """Wait for a spawned command to end and close it; the child then holds its exit status."""
+    import pexpect
+
+    child.expect(pexpect.EOF)
+    child.close()
+    return child
+
+
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-import pexpect
 
 from mlsd_flash.history import open_history
-from conftest import run, spawn
+from conftest import ended, run, spawn
 
 CASE = "case-instagram-feed"
 
@@ -32,9 +31,7 @@ def test_case_rehearsal_walks_framework_order_without_recording(private_home):
     child.expect("What is the baseline")
     child.send("q")
     child.expect("Every answer so far is saved")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    assert ended(child).exitstatus == 0
     history = open_history(private_home / "history.sqlite3")
     assert history.reviews() == []
 
@@ -47,8 +44,7 @@ def test_case_rehearsal_with_record_schedules_the_answers(private_home):
     child.send("3")
     child.expect("What data do you use")
     child.send("q")
-    child.expect(pexpect.EOF)
-    child.close()
+    ended(child)
     history = open_history(private_home / "history.sqlite3")
     assert [(r.card_id, r.rating) for r in history.reviews()] == [(f"{CASE}/framing", 3)]
 

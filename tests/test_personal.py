@@ -11,10 +11,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pexpect
 import pytest
 
-from conftest import ROOT, run, spawn, write
+from conftest import ROOT, ended, run, spawn, write
 
 from mlsd_flash import personal
 from mlsd_flash.deck import load
@@ -132,9 +131,7 @@ def test_add_by_prompts_in_a_terminal_then_review_and_export_to_anki(private_hom
     child.sendline("Interview::Ideas")
     child.expect_exact("Tags (space-separated, optional): ")
     child.sendline("retrieval recsys")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0, child.before
+    assert ended(child).exitstatus == 0, child.before
     card_id = "two-tower-model-retrieve/card"
     assert f"Added card {card_id} (deck Interview::Ideas) to " in child.before
     assert "personal.yaml:6" in child.before
@@ -306,9 +303,7 @@ def test_editor_failure_and_ctrl_c_leave_the_personal_file_byte_identical(privat
                 child.sendintr()
                 break
             child.sendline("Some text")
-        child.expect(pexpect.EOF)
-        child.close()
-        assert child.exitstatus != 0 or child.signalstatus, prompt
+        assert ended(child).exitstatus != 0 or child.signalstatus, prompt
         assert personal_file(private_home).read_bytes() == before, prompt
     assert not list(personal_file(private_home).parent.glob(".*.tmp"))
 

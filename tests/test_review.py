@@ -12,7 +12,6 @@ import sys
 import time
 from datetime import datetime, timedelta
 
-import pexpect
 import pytest
 
 from mlsd_flash.cards import Cards
@@ -20,7 +19,7 @@ from mlsd_flash.config import Settings
 from mlsd_flash.history import HistoryError, open_history
 from mlsd_flash.scheduler import AGAIN, EASY, GOOD, to_ms
 from mlsd_flash.session import Session
-from conftest import NOW, SAMPLE, run, spawn, write
+from conftest import NOW, SAMPLE, ended, run, spawn, write
 from test_scheduler import card
 
 T0 = datetime.fromisoformat(NOW)
@@ -120,9 +119,7 @@ def test_pty_session_reveal_rate_undo_bury_quit_and_resume(private_home):
     child.send("4")
     child.expect("Done for now|new 0")
     child.send("q")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    assert ended(child).exitstatus == 0
     history = open_history(private_home / "history.sqlite3")
     assert [(r.card_id, r.rating) for r in history.reviews()] == [(first, 3), ("toy-feed/framing", 4)]
     assert history.buried(to_ms(T0)) == set()
@@ -133,9 +130,7 @@ def test_pty_session_reveal_rate_undo_bury_quit_and_resume(private_home):
     child.expect("Reservoir sampling: what is it\\?")
     child.sendintr()  # Ctrl-C behaves like q
     child.expect("Every answer so far is saved")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
+    assert ended(child).exitstatus == 0
 
 
 def test_kill_9_at_random_points_loses_no_accepted_answer(private_home):
