@@ -415,10 +415,11 @@ def _history_card_ids(app: App) -> list[str]:
 
 
 def _taken_note_ids(app: App, deck, target: Path) -> set[str]:
+    from .cards import note_of
     from .notes import parse_file
     from .personal import note_ids_with_history
 
-    taken = {c.note_id for c in deck.cards}
+    taken = {note_of(card_id) for card_id in deck.cards.ids}  # without unpacking every card
     if target.exists():
         taken |= {n.id for n in parse_file(target)[0]}
     return taken | note_ids_with_history(_history_card_ids(app))
