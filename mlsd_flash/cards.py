@@ -111,9 +111,7 @@ class Cards(Sequence):
     def __len__(self) -> int:
         return len(self.ids)
 
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[j] for j in range(len(self))[i]]
+    def __getitem__(self, i: int) -> Card:
         return _unpack(self._rows[i]) if self._packed else self._rows[i]
 
     def __iter__(self):
