@@ -66,6 +66,7 @@ class Card(NamedTuple):
     line: int
     ordinal: int = 0
     content_hash: str = ""
+    priority: str = "core"  # "core" or "extended"
 
     def front(self) -> str:
         """The question as Markdown (a cloze shows its deletion as [...] or its hint)."""
@@ -160,7 +161,7 @@ def compile_note(note: "Note") -> list[Card]:
             kind=kind, facet=facet, title=title, question=question, answer=answer,
             extra=entry.extra, deck=note.deck, tags=note.tags,
             source=entry.source or note.source, path=note.path, line=entry.line, ordinal=ordinal,
-            content_hash=_hash(question, answer, entry.extra),
+            content_hash=_hash(question, answer, entry.extra), priority=note.priority,
         ))
 
     for entry in note.entries:
@@ -173,6 +174,10 @@ def compile_note(note: "Note") -> list[Card]:
             if entry.key == "definition":
                 if note.reverse:
                     add("reverse", "reverse", REVERSE_QUESTION.format(definition=entry.answer), entry)
+        elif entry.kind == "point":
+            add(entry.key, entry.step, f"Case: {title}. {entry.question}", entry)
+        elif entry.kind == "dive":
+            add(entry.key, "dive", f"Case: {title}. {entry.question}", entry)
         elif entry.kind == "vs":
             question = entry.question or VS_QUESTION.format(title=title, other=entry.other)
             add(f"vs-{entry.key}", "vs", question, entry)

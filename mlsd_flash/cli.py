@@ -89,9 +89,12 @@ def check(app: App, paths: tuple[Path, ...], strict: bool) -> None:
     deck = app.deck(list(paths) or None)
     problems = list(deck.problems)
     if strict:
-        from .style import strict_problems
+        from .notes import parse_file
+        from .style import case_problems, strict_problems
 
         problems += strict_problems(deck.cards)
+        for path in dict.fromkeys(card.path for card in deck.cards if card.facet in CASE_STEPS):
+            problems += case_problems(parse_file(path)[0])
     for problem in problems:
         click.echo(str(problem), err=True)
     counts: dict[str, int] = {}

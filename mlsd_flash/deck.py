@@ -19,7 +19,7 @@ from pathlib import Path
 from .cards import Card, Cards, no_gc, note_of
 from .problems import Problem
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 BUILTIN_IN_WHEEL = Path(__file__).parent / "builtin_cards"
 BUILTIN_IN_CHECKOUT = Path(__file__).parent.parent / "cards"
 

@@ -27,10 +27,13 @@ CASE_FACETS = (
     "framing", "data", "labels", "features", "model",
     "offline_metrics", "online_metrics", "serving", "pitfalls",
 )
-FILE_KEYS = ("deck", "tags", "source", "notes")
-COMMON_NOTE_KEYS = ("id", "deck", "tags", "source", "cards", "cloze", "override")
+PRIORITIES = ("core", "extended")
+FILE_KEYS = ("deck", "tags", "source", "priority", "notes")
+COMMON_NOTE_KEYS = ("id", "deck", "tags", "source", "priority", "cards", "cloze", "override")
 CONCEPT_KEYS = frozenset(COMMON_NOTE_KEYS + ("concept", "reverse", "vs") + CONCEPT_FACETS)
-CASE_KEYS = frozenset(COMMON_NOTE_KEYS + ("case",) + CASE_FACETS)
+CASE_KEYS = frozenset(COMMON_NOTE_KEYS + ("case", "prompt", "deep_dives") + CASE_FACETS)
+POINT_KEYS = ("id", "label", "q", "a", "why", "extra", "source")
+DIVE_KEYS = ("id", "q", "a", "why", "extra", "source")
 FACET_VALUE_KEYS = ("a", "q", "extra", "source")
 VS_KEYS = ("id", "other", "a", "q", "extra", "source")
 CARD_KEYS = ("id", "q", "a", "extra", "source")
@@ -46,7 +49,7 @@ _PLAIN_SCALARS = frozenset({_STR, _NULL, _BOOL, "tag:yaml.org,2002:int", "tag:ya
 class Entry:
     """One card's text as written: a facet, a comparison, a free-form card or a cloze."""
 
-    kind: str  # "facet", "vs", "card" or "cloze"
+    kind: str  # "facet", "point", "dive", "vs", "card" or "cloze"
     key: str  # the facet name or the local id
     answer: str  # the answer (for a cloze: its text)
     line: int
@@ -54,6 +57,8 @@ class Entry:
     extra: str = ""
     source: str | None = None
     other: str | None = None  # the compared concept, for "vs"
+    step: str = ""  # the case step a point belongs to
+    label: str = ""  # a point's checklist line
 
 
 @dataclass
@@ -72,6 +77,8 @@ class Note:
     reverse: bool = False
     entries: list[Entry] = field(default_factory=list)
     override: bool = False  # replaces the note with the same id elsewhere (a personal copy of a built-in)
+    priority: str = "core"  # "core" or "extended": which new cards a learner short of time meets first
+    prompt: str = ""  # a case's problem statement, as an interviewer would say it
 
 
 class _Reader:
@@ -177,6 +184,13 @@ class _Reader:
                 tags.append(item.value.strip())
         return tuple(tags)
 
+    def priority(self, fields, what: str) -> str | None:
+        value = self.text(fields, "priority", what)
+        if value is not None and value not in PRIORITIES:
+            self.problem(fields["priority"][1], f"'priority' in {what} must be core or extended, not '{value}'")
+            return None
+        return value
+
     def seq(self, fields, key: str, what: str) -> list[yaml.Node]:
         if key not in fields:
             return []
@@ -230,18 +244,19 @@ def _read_file(r: _Reader, root: yaml.Node) -> list[Note]:
     deck = r.text(fields, "deck", "the file")
     source = r.text(fields, "source", "the file")
     tags = r.tags(fields, "the file")
+    priority = r.priority(fields, "the file") or "core"
     if "notes" not in fields:
         r.problem(root, "the file has no 'notes' list")
         return []
     notes = []
     for node in r.seq(fields, "notes", "the file"):
-        note = _read_note(r, node, deck, source, tags)
+        note = _read_note(r, node, deck, source, tags, priority)
         if note is not None:
             notes.append(note)
     return notes
 
 
-def _read_note(r: _Reader, node: yaml.Node, deck, source, file_tags) -> Note | None:
+def _read_note(r: _Reader, node: yaml.Node, deck, source, file_tags, file_priority="core") -> Note | None:
     if not isinstance(node, yaml.MappingNode):
         r.problem(node, f"each note must be a mapping with 'id' and 'concept' or 'case', not {_kind(node)}")
         return None
@@ -268,16 +283,25 @@ def _read_note(r: _Reader, node: yaml.Node, deck, source, file_tags) -> Note | N
         r.problem(node, f"{what} has no 'deck' (set it on the note or at the top of the file)")
     reverse = r.flag(fields, "reverse", what)
     override = r.flag(fields, "override", what)
+    priority = r.priority(fields, what) or file_priority
+    prompt = r.text(fields, "prompt", what) or ""
     entries: list[Entry] = []
+    local_ids: dict[str, yaml.Node] = {}
     for facet in CASE_FACETS if kind == "case" else CONCEPT_FACETS:
-        if facet in fields:
-            entry = _read_facet(r, fields[facet], facet, what)
-            if entry is not None:
-                entries.append(entry)
+        if facet not in fields:
+            continue
+        if kind == "case" and isinstance(fields[facet][1], yaml.SequenceNode):
+            for item in fields[facet][1].value:  # a skeleton step: its points
+                entries.extend(_read_item(r, item, "point", POINT_KEYS, what, local_ids, step=facet))
+            continue
+        entry = _read_facet(r, fields[facet], facet, what)
+        if entry is not None:
+            entries.append(entry)
     if reverse and not any(e.key == "definition" for e in entries):
         r.problem(fields["reverse"][1], f"'reverse' in {what} needs a 'definition'")
         reverse = False
-    local_ids: dict[str, yaml.Node] = {}
+    for item in r.seq(fields, "deep_dives", what):
+        entries.extend(_read_item(r, item, "dive", DIVE_KEYS, what, local_ids))
     for item in r.seq(fields, "vs", what):
         entries.extend(_read_item(r, item, "vs", VS_KEYS, what, local_ids))
     for item in r.seq(fields, "cards", what):
@@ -291,7 +315,7 @@ def _read_note(r: _Reader, node: yaml.Node, deck, source, file_tags) -> Note | N
     return Note(
         id=note_id, kind=kind, title=title, deck=note_deck, tags=tags, source=note_source or "",
         path=r.path, line=node.start_mark.line + 1, column=node.start_mark.column + 1, reverse=reverse, entries=entries,
-        override=override,
+        override=override, priority=priority, prompt=prompt,
     )
 
 
@@ -316,8 +340,9 @@ def _read_facet(r: _Reader, pair, facet: str, what: str) -> Entry | None:
     return Entry("facet", facet, answer, knode.start_mark.line + 1)
 
 
-def _read_item(r: _Reader, node, kind: str, allowed, what: str, local_ids) -> list[Entry]:
-    label = {"vs": "a 'vs' entry", "card": "a card", "cloze": "a cloze"}[kind]
+def _read_item(r: _Reader, node, kind: str, allowed, what: str, local_ids, step: str = "") -> list[Entry]:
+    label = {"vs": "a 'vs' entry", "card": "a card", "cloze": "a cloze", "point": f"a point of '{step}'",
+             "dive": "a deep dive"}[kind]
     fields = r.mapping(node, f"{label} of {what}", allowed)
     if fields is None:
         return []
@@ -338,11 +363,15 @@ def _read_item(r: _Reader, node, kind: str, allowed, what: str, local_ids) -> li
         answer = r.required_text(fields, "a", where, node)
         if local and other and answer:
             return [Entry("vs", local, answer, line, r.text(fields, "q", where), extra, source, other)]
-    elif kind == "card":
+    elif kind in ("card", "point", "dive"):
         question = r.required_text(fields, "q", where, node)
         answer = r.required_text(fields, "a", where, node)
-        if local and question and answer:
-            return [Entry("card", local, answer, line, question, extra, source)]
+        point_label = r.required_text(fields, "label", where, node) if kind == "point" else ""
+        why = r.text(fields, "why", where) if kind != "card" else None
+        if why:
+            extra = f"Why: {why}" + (f"\n\n{extra}" if extra else "")
+        if local and question and answer and point_label is not None:
+            return [Entry(kind, local, answer, line, question, extra, source, step=step, label=point_label)]
     else:
         text = r.required_text(fields, "text", where, node)
         if text is not None and _check_cloze(r, fields["text"][1], text, where) and local:

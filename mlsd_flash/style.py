@@ -7,12 +7,21 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from .cards import Card
 from .problems import Problem
 
+if TYPE_CHECKING:
+    from .notes import Note
+
 MAX_ANSWER_WORDS = 50
 MAX_ITEMS = 4
+POINT_MAX_WORDS = 35  # a case point is one fact said in ten seconds: aim for 25 words
+POINT_MAX_ITEMS = 3
+POINTS_PER_STEP = (2, 6)
+MIN_DEEP_DIVES = 6
+MIN_CASE_CARDS = 20
 TRADE_OFF_FACETS = {"why", "when", "pros", "cons", "pitfalls", "vs"}
 _CODE_OR_MATH = re.compile(r"```.*?```|`[^`]*`|\$[^$]*\$", re.S)
 _LIST_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])\s+")
@@ -74,3 +83,45 @@ def enumerated_items(text: str) -> int:
 def question_key(question: str) -> tuple[str, ...]:
     """Questions with the same content words, in any order, count as nearly identical."""
     return tuple(sorted({w for w in _WORD.findall(question.lower()) if w not in _STOPWORDS}))
+
+
+def case_problems(notes: list[Note]) -> list[Problem]:
+    """The skeleton rules of a case: a prompt, every framework step with 2 to 6 points, each point
+    short enough to say in ten seconds, at least 6 deep dives and 20 cards."""
+    from .cards import compile_note
+    from .notes import CASE_FACETS
+
+    problems: list[Problem] = []
+    for note in notes:
+        if note.kind != "case":
+            continue
+        where = (note.path, note.line, note.column)
+        if not note.prompt:
+            problems.append(Problem(*where, f"case '{note.id}' has no 'prompt' (the problem as the interviewer states it)"))
+        for entry in note.entries:
+            if entry.kind == "facet":
+                problems.append(Problem(note.path, entry.line, 1, f"case '{note.id}': step '{entry.key}' is one "
+                                        "checklist card; write it as a list of 2 to 6 points"))
+            elif entry.kind == "point":
+                at = (note.path, entry.line, 1)
+                words = len(_CODE_OR_MATH.sub(" x ", entry.answer).split())
+                if words > POINT_MAX_WORDS:
+                    problems.append(Problem(*at, f"{note.id}/{entry.key}: point answer has {words} words "
+                                                 f"(at most {POINT_MAX_WORDS}; move the rest to 'why' or 'extra')"))
+                items = enumerated_items(entry.answer)
+                if items > POINT_MAX_ITEMS:
+                    problems.append(Problem(*at, f"{note.id}/{entry.key}: point answer lists {items} items "
+                                                 f"(at most {POINT_MAX_ITEMS}; split it into points)"))
+        low, high = POINTS_PER_STEP
+        for step in CASE_FACETS:
+            count = sum(1 for e in note.entries if e.kind == "point" and e.step == step)
+            if not low <= count <= high and not any(e.kind == "facet" and e.key == step for e in note.entries):
+                problems.append(Problem(*where, f"case '{note.id}': step '{step}' has {count} points "
+                                                f"(write {low} to {high})"))
+        dives = sum(1 for e in note.entries if e.kind == "dive")
+        if dives < MIN_DEEP_DIVES:
+            problems.append(Problem(*where, f"case '{note.id}' has {dives} deep dives (at least {MIN_DEEP_DIVES})"))
+        cards = len(compile_note(note))
+        if cards < MIN_CASE_CARDS:
+            problems.append(Problem(*where, f"case '{note.id}' has {cards} cards (at least {MIN_CASE_CARDS})"))
+    return problems
