@@ -1,0 +1,102 @@
+"""What every command shares: the app object (paths, settings, deck), errors and JSON output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..config import ConfigError, Paths, Settings, load_settings, resolve_paths
+from ..problems import display_path
+
+
+CASE_STEPS = ("framing", "data", "labels", "features", "model", "offline_metrics", "online_metrics", "serving")
+"""Facets only case notes have (`pitfalls` is shared with concept notes)."""
+
+
+class App:
+    """What every command shares: the paths, the settings and the deck, each loaded when first used."""
+
+    def __init__(self, data_dir: str | None):
+        self.paths: Paths = resolve_paths(data_dir)
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = load_settings(self.paths.config_file)
+            except ConfigError as exc:
+                raise click.ClickException(str(exc)) from None
+        return self._settings
+
+    def card_paths(self, personal: bool = True) -> list[Path]:
+        from ..deck import builtin_cards_dir
+
+        paths = [builtin_cards_dir()]
+        if personal:
+            if self.paths.personal_dir.is_dir():
+                paths.append(self.paths.personal_dir)
+            paths.extend(Path(d) for d in self.settings.card_dirs)
+        return paths
+
+    def deck(self, paths: list[Path] | None = None, personal: bool = True):
+        from ..deck import load
+
+        cache = self.paths.cache_dir if paths is None else None
+        return load(paths or self.card_paths(personal), cache)
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+def echo_json(value) -> None:
+    import json  # only for --json: a review's start does not pay for it
+
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def open_history(app: App, create: bool = True):
+    from ..history import HistoryError, open_history as open_db
+
+    try:
+        return open_db(app.paths.history_db, create=create)
+    except HistoryError as exc:
+        fail(str(exc))
+
+
+def review_cards(app: App, deck_name: str | None, tag: str | None):
+    """The cards to review: valid ones only, with one warning per broken file (never blocking)."""
+    deck = app.deck()
+    if deck.problems:
+        files = sorted({display_path(p.path) for p in deck.problems})
+        first = deck.problems[0]
+        click.echo(click.style(f"warning: {len(deck.problems)} problem(s) in {', '.join(files)} "
+                               f"(first: {first}); reviewing the valid cards. Run `mlsd-flash check`.",
+                               fg="yellow"), err=True)
+    cards = deck.select(deck_name, tag)
+    if deck_name and not cards:
+        fail(f"no cards in deck '{deck_name}'")
+    if tag and not cards:
+        fail(f"no cards with tag '{tag}'")
+    return deck, cards
+
+
+def orphan_rows(app: App, deck) -> list[dict]:
+    """Cards with a review history but no source any more, with their review counts."""
+    from datetime import datetime, timezone
+
+    if not app.paths.history_db.exists():
+        return []
+    history = open_history(app, create=False)
+    try:
+        orphans = history.orphans(deck.cards.positions())
+    finally:
+        history.close()
+    return [{"id": card_id, "reviews": reviews,
+             "last_review": datetime.fromtimestamp(last / 1000, timezone.utc).isoformat() if last else None}
+            for card_id, reviews, last in orphans]

@@ -1,0 +1,66 @@
+"""Cards and reviews in and out: the Anki export."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ..problems import display_path
+from .app import App, fail, pass_app
+
+
+@click.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=True),
+              help="Where to write the .apkg (default: decks/mlsd-flash.apkg in a checkout, else ./mlsd-flash.apkg).")
+@click.option("--deck", "deck_name", help="Only cards under this deck path, e.g. 'Data::Sampling'.")
+@click.option("--tag", help="Only cards with this tag.")
+@click.option("--no-personal", is_flag=True, help="Leave out your own cards.")
+@pass_app
+def export(app: App, output: str | None, deck_name: str | None, tag: str | None, no_personal: bool) -> None:
+    """Write the cards as an Anki package (.apkg) to import into Anki.
+
+    Re-importing a newer export updates the notes that changed and keeps your Anki history. Inside
+    a checkout, the default output is the repository's deck (built-in cards only).
+    """
+    from ..deck import builtin_cards_dir
+    from ..export import DEFAULT_NAME, ExportError, export_deck, find_checkout, prepare_output, progress_steps
+
+    checkout = find_checkout(Path.cwd()) if output is None else None
+    if checkout is not None:
+        output, builtin = checkout / "decks" / DEFAULT_NAME, checkout / "cards"
+    else:
+        builtin = builtin_cards_dir()
+        if output is None:
+            output = Path(DEFAULT_NAME)
+        elif output.endswith(("/", os.sep)) or Path(output).is_dir():
+            output = Path(output) / DEFAULT_NAME
+        else:
+            output = Path(output)
+    try:
+        prepare_output(output)  # before loading the cards: a bad path fails fast
+    except ExportError as exc:
+        fail(str(exc))
+    deck = app.deck([builtin]) if checkout is not None else app.deck(personal=not no_personal)
+    if deck.problems:
+        count = len(deck.problems)
+        fail(f"{count} problem{'s' if count != 1 else ''} in the cards; run 'mlsd-flash check' to see them")
+    cards = deck.select(deck_name, tag)
+    if deck_name and not deck.select(deck_name):
+        fail(f"no deck named '{deck_name}'")
+    if not cards:
+        fail(f"no cards with tag '{tag}'" + (f" under deck '{deck_name}'" if deck_name else ""))
+    try:
+        if sys.stderr.isatty() and len(cards) >= 2000:
+            with click.progressbar(length=progress_steps(cards), label="Exporting", file=sys.stderr) as bar:
+                result = export_deck(cards, output, builtin, progress=bar.update)
+        else:
+            result = export_deck(cards, output, builtin)
+    except ExportError as exc:
+        fail(str(exc))
+    click.echo(f"Wrote {display_path(result.path)}: {result.notes} notes, {result.cards} cards, "
+               f"{len(result.decks)} decks ({result.changed} new or changed since the last export).")
+    if checkout is not None and not no_personal and app.paths.personal_dir.is_dir():
+        click.echo("Your own cards are not part of the repository's deck; use -o PATH to export them too.")

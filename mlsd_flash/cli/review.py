@@ -1,0 +1,89 @@
+"""Today's review in the terminal, and the counts of what is due."""
+
+from __future__ import annotations
+
+import click
+
+from .app import CASE_STEPS, App, echo_json, fail, open_history, pass_app, review_cards
+
+
+@click.command()
+@click.option("--deck", "deck_name", help="Only cards under this deck path, e.g. 'Data::Sampling'.")
+@click.option("--tag", help="Only cards with this tag.")
+@click.option("--new", "new_limit", type=click.IntRange(0), help="New cards today (instead of the setting).")
+@click.option("--limit", type=click.IntRange(1), help="Stop after this many answers.")
+@click.option("--case", "case_id", help="Rehearse one interview case's cards in framework order, due or not.")
+@click.option("--record", is_flag=True, help="With --case: record the answers in your history.")
+@pass_app
+def review(app: App, deck_name, tag, new_limit, limit, case_id, record) -> None:
+    """Review today's cards in the terminal.
+
+    Keys: space or enter shows the answer; 1 Again, 2 Hard, 3 Good, 4 Easy; u undoes the last answer;
+    s buries the card until tomorrow; q quits (everything answered is saved).
+    """
+    from ..history import HistoryError
+    from ..session import Practice, Session
+    from ..terminal import Keys, Screen, run_review, wall_clock
+
+    clock = wall_clock()
+    deck, cards = review_cards(app, deck_name, tag)
+    history = open_history(app)
+    try:
+        if case_id:
+            case_cards = deck.note_cards(case_id)
+            if not case_cards:
+                cases = sorted({c.note_id for c in deck.cards if c.facet in CASE_STEPS})
+                import difflib
+
+                close = difflib.get_close_matches(case_id, cases, n=3)
+                fail(f"unknown case '{case_id}'" + (f"; did you mean {', '.join(close)}?" if close else
+                                                    "; see `mlsd-flash list --cases`"))
+            session = Practice(case_cards, history, app.settings, clock, record=record)
+        else:
+            if record:
+                fail("--record goes with --case")
+            session = Session(cards, history, app.settings, clock, new_limit=new_limit, limit=limit)
+        run_review(session, Screen(), Keys(), clock, practice=bool(case_id))
+    except HistoryError as exc:
+        fail(str(exc))
+    finally:
+        history.close()
+
+
+@click.command()
+@click.option("--deck", "deck_name", help="Only cards under this deck path.")
+@click.option("--tag", help="Only cards with this tag.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@pass_app
+def due(app: App, deck_name, tag, as_json) -> None:
+    """Today's counts of new, learning and review cards per deck, and the next due time."""
+    from ..session import Session
+    from ..terminal import wall_clock
+
+    clock = wall_clock()
+    _, cards = review_cards(app, deck_name, tag)
+    history = open_history(app)
+    try:
+        session = Session(cards, history, app.settings, clock)
+        per_deck: dict[str, dict[str, int]] = {}
+        kinds = [(cid, "learning") for cid in session.queue.learning]
+        kinds += [(cid, "new" if session.is_new(cid) else "review") for cid in session.queue.main]
+        for card_id, kind in kinds:
+            per_deck.setdefault(cards.get(card_id).deck, {"new": 0, "learning": 0, "review": 0})[kind] += 1
+        next_due = session.next_due_after_today()
+    finally:
+        history.close()
+    totals = {k: sum(d[k] for d in per_deck.values()) for k in ("new", "learning", "review")}
+    from ..scheduler import from_ms
+
+    next_text = from_ms(next_due).isoformat() if next_due else None
+    if as_json:
+        echo_json({"decks": per_deck, "total": totals, "next_due": next_text})
+        return
+    for name, c in per_deck.items():
+        click.echo(f"{name}: new {c['new']}, learning {c['learning']}, review {c['review']}")
+    click.echo(f"Total: new {totals['new']}, learning {totals['learning']}, review {totals['review']}")
+    if next_due:
+        from datetime import datetime
+
+        click.echo(f"Next due: {datetime.fromtimestamp(next_due / 1000).astimezone():%Y-%m-%d %H:%M}")
