@@ -86,10 +86,11 @@ class Settings(NamedTuple):
     new_order: str = "deck"
     card_dirs: tuple[str, ...] = ()
     interview_date: str = ""
+    mock_minutes: tuple[int, ...] = (5, 4, 3, 5, 8, 4, 4, 6, 6)
 
     def to_dict(self) -> dict:
         d = self._asdict()
-        for k in ("learning_steps", "relearning_steps", "card_dirs"):
+        for k in ("learning_steps", "relearning_steps", "card_dirs", "mock_minutes"):
             d[k] = list(d[k])
         return d
 
@@ -106,6 +107,7 @@ DESCRIPTIONS = {
     "new_order": "order of new cards: deck or random",
     "card_dirs": "extra folders of your own YAML notes",
     "interview_date": "date of your interview (YYYY-MM-DD) for `mlsd-flash stats` readiness, or empty",
+    "mock_minutes": "minutes per stage of a mock interview, nine numbers in framework order",
 }
 
 
@@ -153,6 +155,16 @@ def _coerce(name: str, value):
                 return date.fromisoformat(text).isoformat()
             except ValueError:
                 raise ValueError("must be a date such as 2026-12-15, or empty") from None
+        if name == "mock_minutes":
+            items = value.split() if isinstance(value, str) else list(value or [])
+            if len(items) != 9:
+                raise ValueError("needs nine whole numbers of minutes, one per stage (framing ... pitfalls)")
+            minutes = []
+            for item in items:
+                if isinstance(item, bool) or not str(item).strip().isdigit() or not 1 <= int(item) <= 60:
+                    raise ValueError(f"'{item}' is not a whole number of minutes from 1 to 60")
+                minutes.append(int(item))
+            return tuple(minutes)
         if name == "card_dirs":
             items = [value] if isinstance(value, str) else list(value or [])
             return tuple(str(Path(str(v)).expanduser()) for v in items)

@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 from typing import Callable, Container, Iterable, NamedTuple
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 NEW, LEARNING, REVIEW, RELEARNING = 0, 1, 2, 3
 
 MIGRATIONS = {
@@ -40,6 +40,9 @@ MIGRATIONS = {
     ) WITHOUT ROWID;
     CREATE INDEX cards_by_due ON cards (due);
     CREATE TABLE buried (card_id TEXT PRIMARY KEY, until INTEGER NOT NULL) WITHOUT ROWID;
+    """,
+    2: """
+    ALTER TABLE reviews ADD COLUMN origin TEXT;  -- where the answer was made: NULL for review, 'mock', ...
     """,
 }
 
@@ -78,6 +81,7 @@ class Review(NamedTuple):
     state_before: int
     state_after: int
     interval_ms: int
+    origin: str | None = None  # where the answer was made: None for review, "mock", ...
 
 
 class History:
@@ -135,8 +139,8 @@ class History:
                                  (since_ms,)).fetchall()
 
     def reviews(self, card_id: str | None = None) -> list[Review]:
-        sql = ("SELECT id, card_id, rating, reviewed_at, duration_ms, state_before, state_after, interval_ms "
-               "FROM reviews")
+        sql = ("SELECT id, card_id, rating, reviewed_at, duration_ms, state_before, state_after, interval_ms, "
+               "origin FROM reviews")
         rows = self.conn.execute(sql + " WHERE card_id = ? ORDER BY id" if card_id else sql + " ORDER BY id",
                                  (card_id,) if card_id else ())
         return [Review(*r) for r in rows]
@@ -205,7 +209,8 @@ class History:
 
     # -- writing ---------------------------------------------------------------------------
     def record(self, card_id: str, rating: int, reviewed_at: int, duration_ms: int | None,
-               content_hash: str | None, schedule: Callable[[CardState | None], CardState]) -> int:
+               content_hash: str | None, schedule: Callable[[CardState | None], CardState],
+               origin: str | None = None) -> int:
         """Append one answer and update the card's cached state, in one durable transaction.
 
         The state is re-read inside the transaction, so two sessions answering the same card both
@@ -221,11 +226,11 @@ class History:
             cur = self.conn.execute(
                 "INSERT INTO reviews (card_id, rating, reviewed_at, duration_ms, content_hash, state_before,"
                 " step_before, stability_before, difficulty_before, due_before, last_review_before, state_after,"
-                " step_after, stability_after, difficulty_after, due_after, interval_ms)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " step_after, stability_after, difficulty_after, due_after, interval_ms, origin)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (card_id, rating, reviewed_at, duration_ms, content_hash, b.state, b.step, b.stability,
                  b.difficulty, b.due if before else None, b.last_review, after.state, after.step,
-                 after.stability, after.difficulty, after.due, after.due - reviewed_at))
+                 after.stability, after.difficulty, after.due, after.due - reviewed_at, origin))
             self._put_state(card_id, after)
             return cur.lastrowid
 

@@ -22,6 +22,7 @@ COMMANDS = {
     "check": ("cards", "check"),
     "list": ("cards", "list_cards"),
     "show": ("cards", "show"),
+    "mock": ("mock", "mock"),
     "add": ("personal", "add"),
     "edit": ("personal", "edit"),
     "export": ("exchange", "export"),

@@ -10,10 +10,6 @@ from ..config import ConfigError, Paths, Settings, load_settings, resolve_paths
 from ..problems import display_path
 
 
-CASE_STEPS = ("framing", "data", "labels", "features", "model", "offline_metrics", "online_metrics", "serving")
-"""Facets only case notes have (`pitfalls` is shared with concept notes)."""
-
-
 class App:
     """What every command shares: the paths, the settings and the deck, each loaded when first used."""
 
@@ -100,3 +96,12 @@ def orphan_rows(app: App, deck) -> list[dict]:
     return [{"id": card_id, "reviews": reviews,
              "last_review": datetime.fromtimestamp(last / 1000, timezone.utc).isoformat() if last else None}
             for card_id, reviews, last in orphans]
+
+
+def unknown_case(case_id: str, cases: list[str]) -> None:
+    """Fail with the case ids closest to a mistyped one."""
+    import difflib
+
+    close = difflib.get_close_matches(case_id, cases, n=3)
+    fail(f"unknown case '{case_id}'" + (f"; did you mean {', '.join(close)}?" if close
+                                        else "; see `mlsd-flash list --cases`"))

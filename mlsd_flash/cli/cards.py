@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..problems import display_path
-from .app import CASE_STEPS, App, echo_json, fail, open_history, orphan_rows, pass_app
+from .app import App, echo_json, fail, open_history, orphan_rows, pass_app
 
 
 @click.command()
@@ -26,7 +26,10 @@ def check(app: App, paths: tuple[Path, ...], strict: bool) -> None:
         from ..style import case_problems, strict_problems
 
         problems += strict_problems(deck.cards)
-        for path in dict.fromkeys(card.path for card in deck.cards if card.facet in CASE_STEPS):
+        from ..skeleton import case_ids
+
+        cases = set(case_ids(deck.cards))
+        for path in dict.fromkeys(card.path for card in deck.cards if card.note_id in cases):
             problems += case_problems(parse_file(path)[0])
     for problem in problems:
         click.echo(str(problem), err=True)
@@ -55,9 +58,12 @@ def list_cards(app: App, deck_name: str | None, tag: str | None, as_json: bool, 
     deck = app.deck()
     cards = deck.select(deck_name, tag)
     if cases:
+        from ..skeleton import case_ids
+
         found: dict[str, dict] = {}
+        case_set = set(case_ids(cards))
         for card in cards:
-            if card.facet in CASE_STEPS:
+            if card.note_id in case_set:
                 found.setdefault(card.note_id, {"id": card.note_id, "case": card.title, "deck": card.deck,
                                                 "cards": 0})
         for card in cards:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .app import CASE_STEPS, App, echo_json, fail, open_history, pass_app, review_cards
+from .app import App, echo_json, fail, open_history, pass_app, review_cards, unknown_case
 
 
 @click.command()
@@ -30,14 +30,11 @@ def review(app: App, deck_name, tag, new_limit, limit, case_id, record) -> None:
     history = open_history(app)
     try:
         if case_id:
+            from ..skeleton import case_ids
+
             case_cards = deck.note_cards(case_id)
             if not case_cards:
-                cases = sorted({c.note_id for c in deck.cards if c.facet in CASE_STEPS})
-                import difflib
-
-                close = difflib.get_close_matches(case_id, cases, n=3)
-                fail(f"unknown case '{case_id}'" + (f"; did you mean {', '.join(close)}?" if close else
-                                                    "; see `mlsd-flash list --cases`"))
+                unknown_case(case_id, case_ids(deck.cards))
             session = Practice(case_cards, history, app.settings, clock, record=record)
         else:
             if record:

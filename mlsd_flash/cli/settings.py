@@ -45,7 +45,7 @@ def config(app: App, name: str | None, value: tuple[str, ...], as_json: bool) ->
 
 def _format_setting(value) -> str:
     if isinstance(value, list):
-        return " ".join(value) if value else "(none)"
+        return " ".join(map(str, value)) if value else "(none)"
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
