@@ -74,6 +74,8 @@ def render_html(stats: Stats) -> str:
         parts.append("<h2>Weakest cards</h2>" + weakest_table(stats))
     if stats.readiness:
         parts.append(readiness_section(stats))
+    if stats.cases:
+        parts.append(cases_section(stats))
     parts.append('<p class="note">Recall probabilities are FSRS retrievabilities computed from your review '
                  "history. Made by mlsd-flash.</p></main></body></html>")
     return "\n".join(parts) + "\n"
@@ -188,3 +190,21 @@ def readiness_section(stats: Stats) -> str:
             '<table class="readiness"><tr><th>Deck</th><th class="n">Seen</th><th class="n">If you stop</th><th></th>'
             '<th class="n">If you continue</th><th></th><th class="n">New/day to see all</th></tr>'
             + "".join(rows) + "</table>")
+
+
+def cases_section(stats: Stats) -> str:
+    on = stats.readiness.date if stats.readiness else None
+    rows = []
+    for c in stats.cases:
+        on_cells = f"<td class='n'>{pct(c.recall_on)}</td><td>{_bar(c.recall_on)}</td>" if on else ""
+        mock = "–" if c.last_mock is None else pct(c.last_mock)
+        rows.append(f"<tr><td>{escape(c.title)}</td><td class='n'>{c.seen}/{c.points}</td>"
+                    f"<td class='n'>{pct(c.recall_now)}</td><td>{_bar(c.recall_now)}</td>{on_cells}"
+                    f"<td class='n'>{mock}</td></tr>")
+    on_head = f'<th class="n">On {escape(on)}</th><th></th>' if on else ""
+    return ('<h2>Interview cases<span class="pred">Prediction</span></h2>'
+            '<p class="note">Predicted mean recall of each case\'s points (unseen points count as 0)'
+            + (f", now and on {escape(on)} if you stopped reviewing" if on else "")
+            + "; last mock: share of points covered in your latest complete mock interview.</p>"
+            '<table class="cases"><tr><th>Case</th><th class="n">Points seen</th><th class="n">Recall now</th><th></th>'
+            + on_head + '<th class="n">Last mock</th></tr>' + "".join(rows) + "</table>")

@@ -111,6 +111,17 @@ class Readiness:
 
 
 @dataclass
+class CaseReadiness:
+    case_id: str
+    title: str
+    points: int
+    seen: int
+    recall_now: float  # predicted mean recall of the case's points now (unseen points count as 0)
+    recall_on: float | None  # the same on the interview date, with no more reviews
+    last_mock: float | None  # share of points covered in the latest complete mock
+
+
+@dataclass
 class Stats:
     now: str
     today: Today
@@ -128,6 +139,9 @@ class Stats:
     cards_seen: int
     deck_filter: str | None = None
     readiness: Readiness | None = None
+    cases: list[CaseReadiness] = field(default_factory=list)
+    cases_note: str = ("predictions: mean FSRS recall probability of each case's points (unseen points count "
+                       "as 0), now and on the interview date if you stopped reviewing")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -136,7 +150,8 @@ class Stats:
 def compute(cards: list[Card], states: dict[str, CardState], day_counts: dict[date, int],
             today_reviews: list[Review], retention_rows: Iterable[tuple[bool, bool, int, int]],
             settings: Settings, now: datetime, tz: tzinfo | None = None, days: int = 182,
-            on: date | None = None, decay: float = FSRS_DECAY, deck_filter: str | None = None) -> Stats:
+            on: date | None = None, decay: float = FSRS_DECAY, deck_filter: str | None = None,
+            mock_scores: dict[str, float] | None = None) -> Stats:
     """All the figures, from inputs already fetched (see `gather`)."""
     rollover = settings.day_starts_at
     now_ms = int(now.timestamp() * 1000)
@@ -226,13 +241,36 @@ def compute(cards: list[Card], states: dict[str, CardState], day_counts: dict[da
     readiness = None
     if on is not None:
         readiness = _readiness(groups, on, today, start_of(on), settings, decay)
+    cases = _cases(in_deck, now_ms, start_of(on) if on is not None else None, mock_scores or {}, decay)
 
     return Stats(
         now=now.astimezone(timezone.utc).isoformat(), today=today_fig, streak_current=current,
         streak_longest=longest, days_reviewed=len(active), per_day=per_day, forecast=forecast, overdue=overdue,
         retention=retention, desired_retention=settings.desired_retention, decks=deck_stats, weakest=weakest,
-        cards_total=len(cards), cards_seen=cards_seen, deck_filter=deck_filter, readiness=readiness,
+        cards_total=len(cards), cards_seen=cards_seen, deck_filter=deck_filter, readiness=readiness, cases=cases,
     )
+
+
+def _cases(in_deck: list[tuple[Card, CardState | None]], now_ms: int, on_ms: int | None,
+           mock_scores: dict[str, float], decay: float) -> list[CaseReadiness]:
+    """Per interview case: its points seen and their predicted recall now and on the date."""
+    from .notes import CASE_FACETS
+    from .skeleton import case_ids
+
+    cases = set(case_ids(c for c, _ in in_deck))
+    points: dict[str, list[tuple[Card, CardState | None]]] = {}
+    for card, state in in_deck:
+        if card.note_id in cases and card.facet in CASE_FACETS:
+            points.setdefault(card.note_id, []).append((card, state))
+    out = []
+    for case_id, members in points.items():
+        n = len(members)
+        seen = sum(1 for _, s in members if s is not None and s.state != NEW)
+        now = sum(retrievability(s, now_ms, decay) for _, s in members) / n
+        on = sum(retrievability(s, on_ms, decay) for _, s in members) / n if on_ms is not None else None
+        out.append(CaseReadiness(case_id, members[0][0].title, n, seen, round(now, 4),
+                                 None if on is None else round(on, 4), mock_scores.get(case_id)))
+    return out
 
 
 def _readiness(groups: dict[str, list[tuple[Card, CardState | None]]], on: date, today: date, at_ms: int,
@@ -287,7 +325,7 @@ def _one_line(text: str, limit: int = 90) -> str:
 
 def gather(history: History, cards: list[Card], settings: Settings, now: datetime, tz: tzinfo | None = None,
            days: int = 182, on: date | None = None, only_selected: bool = False,
-           deck_filter: str | None = None) -> Stats:
+           deck_filter: str | None = None, mock_scores: dict[str, float] | None = None) -> Stats:
     """Fetch the inputs from `history` (aggregated in SQL) and compute the figures. With
     `only_selected`, review counts and retention cover only `cards` (for `--deck`)."""
     rollover = settings.day_starts_at
@@ -303,7 +341,7 @@ def gather(history: History, cards: list[Card], settings: Settings, now: datetim
         today_reviews = [r for r in today_reviews if r.card_id in wanted]
     states = history.states()
     return compute(cards, states, day_counts, today_reviews, rows, settings, now, tz, days, on, FSRS_DECAY,
-                   deck_filter)
+                   deck_filter, mock_scores)
 
 
 def reviews_per_day(history: History, today: date, rollover: int, tz: tzinfo | None,

@@ -146,6 +146,21 @@ def render(stats: Stats, console: Console) -> None:
 
     if stats.readiness:
         render_readiness(stats, console)
+    if stats.cases:
+        render_cases(stats, console)
+
+
+def render_cases(stats: Stats, console: Console) -> None:
+    on = stats.readiness.date if stats.readiness else None
+    console.print()
+    console.print(Text("Interview cases — predictions", style="bold"))
+    console.print(Text("Predicted mean recall of each case's points (unseen points count as 0)"
+                       + (f", now and on {on} if you stopped reviewing" if on else "") + "; last mock: share of "
+                       "points covered.", style="dim"))
+    head = ("Case", "Points seen", "Recall now") + ((f"On {on}",) if on else ()) + ("Last mock",)
+    rows = [(c.case_id, f"{c.seen}/{c.points}", pct(c.recall_now)) + ((pct(c.recall_on),) if on else ())
+            + ("–" if c.last_mock is None else pct(c.last_mock),) for c in stats.cases]
+    console.print(columns(head, rows, console.width, (False,) + (True,) * (len(head) - 1)))
 
 
 def render_readiness(stats: Stats, console: Console) -> None:

@@ -159,3 +159,22 @@ def test_unknown_case_and_unknown_mock_are_one_line_errors(private_home):
     assert len(result.stderr.strip().splitlines()) == 1
     result = run("mock", "--show", "3")
     assert result.returncode == 1 and result.stderr.strip() == "Error: no mock number 3; you have no saved mock yet"
+
+
+def test_stats_and_report_show_each_case_with_points_seen_recall_and_last_mock(private_home, tmp_path):
+    from mlsd_flash.mock import Transcripts
+
+    write(private_home / "cards" / "case.yaml", CASE)
+    history = open_history(private_home / "history.sqlite3")
+    skeleton = load_skeleton(toy_deck(private_home), "case-toy")
+    grading = Grading(skeleton, history, Settings(fuzz=False), Clock(), {})
+    grading.mark("c")
+    history.close()
+    Transcripts(private_home).save({"case_id": "case-toy", "complete": True, "total": 0.75})
+    stats = json.loads(run("stats", "--json", "--on", "2026-12-20").stdout)
+    toy = next(c for c in stats["cases"] if c["case_id"] == "case-toy")
+    assert (toy["points"], toy["seen"], toy["last_mock"]) == (4, 1, 0.75)
+    assert 0 < toy["recall_on"] < toy["recall_now"] <= 0.25  # one point of four, fading by the date
+    report = tmp_path / "r.html"
+    assert run("report", "-o", report).returncode == 0
+    assert "Interview cases" in report.read_text(encoding="utf-8")

@@ -32,8 +32,10 @@ def _stats_figures(app: App, deck_name: str | None, days: int, on_date: str | No
     except HistoryError as exc:
         fail(str(exc))
     try:
+        from ..mock import Transcripts
+
         figures = gather(history, cards, app.settings, now, days=days, on=on, only_selected=bool(deck_name),
-                         deck_filter=deck_name)
+                         deck_filter=deck_name, mock_scores=Transcripts(app.paths.data_dir).last_scores())
     except HistoryError as exc:
         fail(str(exc))
     finally:
