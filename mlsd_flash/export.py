@@ -396,6 +396,8 @@ def build_notes(cards: Iterable[Card], builtin_dir: Path, progress: Callable[[in
         tags.append(_area_tag(card.deck))
         if card.note_id in case_notes and card.facet in CASE_QUESTIONS:
             tags.append(f"step::{slug(card.facet)}")
+        elif card.facet == "dive":
+            tags.append("step::deep-dive")
         tags.extend(_source_tags(card.source))
         tags = list(dict.fromkeys(t for t in tags if t and not t.endswith("::")))
         extra = markdown(card.extra)

@@ -405,3 +405,26 @@ def test_export_command_errors_are_one_line(tmp_path, sources, args, message):
     assert result.returncode == 1
     assert result.stderr.strip() == message
     assert "Traceback" not in result.stderr
+
+
+def test_case_points_arrive_in_anki_in_the_case_deck_in_skeleton_order(tmp_path):
+    from test_mock import CASE as SKELETON
+
+    builtin = tmp_path / "cards"
+    write(builtin / "20-cases" / "toy.yaml", SKELETON)
+    cards = cards_of(builtin)
+    out = tmp_path / "deck.apkg"
+    ex.export_deck(cards, out, builtin, epoch=EPOCH)
+    col = new_collection(tmp_path / "c.anki2")
+    try:
+        import_package(col, out)
+        anki_cards = sorted((col.get_card(cid) for cid in col.find_cards("")), key=lambda c: c.due)
+        assert {col.decks.name(c.did) for c in anki_cards} == {"MLSD::Toy::Cases"}
+        notes = [c.note() for c in anki_cards]
+        assert [n["Id"] for n in notes] == ["case-toy/goal", "case-toy/task", "case-toy/two-tower",
+                                            "case-toy/ranker", "case-toy/logq"]
+        assert "step::framing" in notes[0].tags and "step::model" in notes[3].tags
+        assert "step::deep-dive" in notes[4].tags
+        assert notes[0]["Question"] == "Case: Toy feed ranking. What is the goal?"
+    finally:
+        col.close()
