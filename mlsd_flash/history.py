@@ -234,8 +234,12 @@ class History:
             self._put_state(card_id, after)
             return cur.lastrowid
 
-    def undo(self, review_id: int) -> str | None:
-        """Remove one review and restore the card's state from before it. Returns the card id."""
+    def undo(self, review_id: int, replay: Callable[[str, list[tuple[int, int, int | None]]], CardState]) -> str | None:
+        """Remove one review and put the card back as the rest of its log says. Returns the card id.
+
+        When it was the card's last review, the state from before it is restored exactly. When
+        another process has answered the card since, the card is recomputed by replaying the log
+        rows that remain, so the cache never disagrees with the log."""
         with self._write():
             row = self.conn.execute(
                 "SELECT card_id, state_before, step_before, stability_before, difficulty_before, due_before,"
@@ -244,7 +248,11 @@ class History:
                 return None
             card_id = row[0]
             self.conn.execute("DELETE FROM reviews WHERE id = ?", (review_id,))
-            if row[1] == NEW:
+            later = self.conn.execute("SELECT 1 FROM reviews WHERE card_id = ? AND id > ? LIMIT 1",
+                                      (card_id, review_id)).fetchone()
+            if later:
+                self._replay_card(card_id, replay)
+            elif row[1] == NEW:
                 self.conn.execute("DELETE FROM cards WHERE card_id = ?", (card_id,))
             else:
                 reps, lapses, content_hash = self._counts(card_id)
@@ -262,14 +270,17 @@ class History:
 
     def rebuild(self, replay: Callable[[str, list[tuple[int, int, int | None]]], CardState]) -> int:
         """Recompute every cached card state from the log. `replay(card_id, [(rating, at_ms,
-        duration_ms)...])` gives the final state with its counts. Returns the number of cards rebuilt."""
-        by_card: dict[str, list] = {}
-        hashes: dict[str, str | None] = {}
-        for card_id, rating, at, duration, content_hash in self.conn.execute(
-                "SELECT card_id, rating, reviewed_at, duration_ms, content_hash FROM reviews ORDER BY id"):
-            by_card.setdefault(card_id, []).append((rating, at, duration))
-            hashes[card_id] = content_hash
+        duration_ms)...])` gives the final state with its counts. Returns the number of cards rebuilt.
+
+        The log is read and the cache written in one write transaction: an answer made meanwhile in
+        another process waits for it, and is never dropped from the cache."""
         with self._write():
+            by_card: dict[str, list] = {}
+            hashes: dict[str, str | None] = {}
+            for card_id, rating, at, duration, content_hash in self.conn.execute(
+                    "SELECT card_id, rating, reviewed_at, duration_ms, content_hash FROM reviews ORDER BY id"):
+                by_card.setdefault(card_id, []).append((rating, at, duration))
+                hashes[card_id] = content_hash
             self.conn.execute("DELETE FROM cards")
             for card_id, answers in by_card.items():
                 s = replay(card_id, answers)
@@ -298,6 +309,16 @@ class History:
         row = self.conn.execute("SELECT content_hash FROM reviews WHERE card_id = ? ORDER BY id DESC LIMIT 1",
                                 (card_id,)).fetchone()
         return reps, lapses, row[0] if row else None
+
+    def _replay_card(self, card_id: str, replay) -> None:
+        rows = self.conn.execute("SELECT rating, reviewed_at, duration_ms, content_hash FROM reviews WHERE card_id = ?"
+                                 " ORDER BY id", (card_id,)).fetchall()
+        if not rows:
+            self.conn.execute("DELETE FROM cards WHERE card_id = ?", (card_id,))
+            return
+        s = replay(card_id, [r[:3] for r in rows])
+        self._put_state(card_id, CardState(s.state, s.step, s.stability, s.difficulty, s.due, s.last_review,
+                                           s.reps, s.lapses, rows[-1][3]))
 
     def _put_state(self, card_id: str, s: CardState) -> None:
         self.conn.execute(
@@ -367,24 +388,11 @@ def open_history(path: Path | str, create: bool = True) -> History:
         except sqlite3.Error as exc:
             raise HistoryError(f"{shown}: cannot open the history: {exc}") from None
     try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise HistoryError(f"{shown}: written by a newer mlsd-flash (schema {version}, this one knows "
-                               f"{SCHEMA_VERSION}); upgrade mlsd-flash. The file was left untouched")
-        if version and not _has_tables(conn):
-            raise HistoryError(f"{shown}: not an mlsd-flash history database; the file was left untouched")
-        if version == 0 and _has_foreign_tables(conn):
-            raise HistoryError(f"{shown}: not an mlsd-flash history database; the file was left untouched")
+        _refuse_unknown(conn, shown)  # before anything changes the file, WAL mode included
+        conn.execute("PRAGMA busy_timeout=10000")
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA busy_timeout=10000")
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            try:
-                conn.executescript(f"BEGIN IMMEDIATE; {MIGRATIONS[target]} PRAGMA user_version = {target}; COMMIT;")
-            except sqlite3.Error:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+        _migrate(conn, shown)
     except HistoryError:
         conn.close()
         raise
@@ -398,10 +406,45 @@ def open_history(path: Path | str, create: bool = True) -> History:
     return History(conn, shown)
 
 
-def _has_tables(conn: sqlite3.Connection) -> bool:
-    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    return {"reviews", "cards"} <= names
+def _refuse_unknown(conn: sqlite3.Connection, shown: str) -> None:
+    """Refuse a file written by a newer mlsd-flash or by another program, reading its schema in one
+    snapshot (another process may be creating ours at this moment)."""
+    conn.execute("BEGIN")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        columns = {table: {r[1] for r in conn.execute(f"PRAGMA table_info({table})")} for table in ("reviews", "cards")}
+    finally:
+        conn.execute("COMMIT")
+    if version > SCHEMA_VERSION:
+        raise HistoryError(f"{shown}: written by a newer mlsd-flash (schema {version}, this one knows "
+                           f"{SCHEMA_VERSION}); upgrade mlsd-flash. The file was left untouched")
+    ours = {"card_id", "rating", "reviewed_at", "state_after"} <= columns["reviews"] and {"card_id", "due"} <= columns["cards"]
+    if (version and not ours) or (version == 0 and names):
+        raise HistoryError(f"{shown}: not an mlsd-flash history database; the file was left untouched")
 
 
-def _has_foreign_tables(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0] > 0
+def _migrate(conn: sqlite3.Connection, shown: str) -> None:
+    """Create or upgrade the schema inside one write transaction: of several processes starting at
+    once, one migrates and the others find the work done. An existing history is backed up first."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version == SCHEMA_VERSION:
+        return
+    if version and shown != ":memory:":
+        from .backups import backup_before
+
+        backup_before(Path(shown), f"migration-{version}-to-{SCHEMA_VERSION}")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == 0 and conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
+            raise HistoryError(f"{shown}: not an mlsd-flash history database; the file was left untouched")
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS[target].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {target}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise

@@ -152,9 +152,11 @@ class _Reader:
             return None
         return self.text(fields, key, what)
 
-    def slug(self, fields, key: str, what: str, anchor: yaml.Node) -> str | None:
+    def slug(self, fields, key: str, what: str, anchor: yaml.Node, also: str = "") -> str | None:
+        """A slug id; `also` is one more id allowed (a point may take its step's name, which is the
+        id the step's single card had before cases were skeletons, so its history carries over)."""
         value = self.required_text(fields, key, what, anchor)
-        if value is not None and not SLUG.match(value):
+        if value is not None and not SLUG.match(value) and value != also:
             self.problem(fields[key][1], f"id '{value}' in {what} is not a slug (use a-z, 0-9 and single dashes)")
             return None
         return value
@@ -346,7 +348,7 @@ def _read_item(r: _Reader, node, kind: str, allowed, what: str, local_ids, step:
     fields = r.mapping(node, f"{label} of {what}", allowed)
     if fields is None:
         return []
-    local = r.slug(fields, "id", f"{label} of {what}", node)
+    local = r.slug(fields, "id", f"{label} of {what}", node, also=step)
     where = f"{kind} '{local}' of {what}" if local else f"{label} of {what}"
     if local is not None:
         if local in local_ids:

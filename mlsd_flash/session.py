@@ -157,7 +157,7 @@ class Session:
         done = self._undo.pop()
         card = done.card
         if done.kind == "answer":
-            self.history.undo(done.review_id)
+            self.history.undo(done.review_id, self.scheduler.replay)
             self.summary.reviewed -= 1
             self.summary.again -= done.rating == AGAIN
             self.summary.seconds -= done.seconds
@@ -227,7 +227,7 @@ class Practice:
             return None
         position, review_id, rating, seconds = self._undo.pop()
         if review_id is not None and self.history is not None:
-            self.history.undo(review_id)
+            self.history.undo(review_id, self.scheduler.replay)
         if rating:
             self.summary.reviewed -= 1
             self.summary.again -= rating == AGAIN
