@@ -73,7 +73,7 @@ def find_files(paths: list[Path]) -> tuple[list[tuple[str, int, int]], list[Prob
     problems: list[Problem] = []
     for path in map(os.path.abspath, paths):
         if os.path.isdir(path):
-            found.extend(sorted(_yaml_files(path), key=lambda f: f[0].split(os.sep)))
+            found.extend(sorted(_yaml_files(path, problems, set()), key=lambda f: f[0].split(os.sep)))
         elif os.path.isfile(path):
             st = os.stat(path)
             found.append((path, st.st_mtime_ns, st.st_size))
@@ -82,17 +82,29 @@ def find_files(paths: list[Path]) -> tuple[list[tuple[str, int, int]], list[Prob
     return found, problems
 
 
-def _yaml_files(folder: str) -> Iterator[tuple[str, int, int]]:
+def _yaml_files(folder: str, problems: list[Problem], seen: set) -> Iterator[tuple[str, int, int]]:
+    """The YAML files under `folder`. An unreadable folder is a problem (its cards are not "gone"),
+    and a folder reached again through a symbolic link is reported once and not walked again."""
     try:
+        st = os.stat(folder)
+        if (st.st_dev, st.st_ino) in seen:
+            problems.append(Problem(folder, 1, 1, "symbolic link loop: this folder was already read; skipped"))
+            return
+        seen.add((st.st_dev, st.st_ino))
         with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.is_dir():
-                    yield from _yaml_files(entry.path)
-                elif entry.name.endswith((".yaml", ".yml")) and entry.is_file():
-                    st = entry.stat()
-                    yield entry.path, st.st_mtime_ns, st.st_size
-    except OSError:  # an unreadable folder holds no cards we can read
+            listed = list(entries)
+    except OSError as exc:
+        problems.append(Problem(folder, 1, 1, f"cannot read this folder: {exc.strerror or exc}"))
         return
+    for entry in listed:
+        try:
+            if entry.is_dir():
+                yield from _yaml_files(entry.path, problems, seen)
+            elif entry.name.endswith((".yaml", ".yml")) and entry.is_file():
+                st = entry.stat()
+                yield entry.path, st.st_mtime_ns, st.st_size
+        except OSError as exc:
+            problems.append(Problem(entry.path, 1, 1, f"cannot read: {exc.strerror or exc}"))
 
 
 def load(paths: list[Path], cache_dir: Path | None = None) -> Deck:

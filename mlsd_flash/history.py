@@ -298,6 +298,26 @@ class History:
                 self.conn.execute("DELETE FROM buried WHERE card_id = ?", (card_id,))
         return len(ids)
 
+    def verify(self, replay: Callable[[str, list[tuple[int, int, int | None]]], CardState]) -> tuple[str, list[str]]:
+        """SQLite's integrity check, and the cards whose cached state is not what a replay of their
+        log gives (state, step, memory and counts; due times may differ by the scheduler's fuzz)."""
+        integrity = "; ".join(r[0] for r in self.conn.execute("PRAGMA integrity_check"))
+        if integrity != "ok":
+            return integrity, []
+        cached = self.states()
+        by_card: dict[str, list] = {}
+        for card_id, rating, at, duration in self.conn.execute(
+                "SELECT card_id, rating, reviewed_at, duration_ms FROM reviews ORDER BY id"):
+            by_card.setdefault(card_id, []).append((rating, at, duration))
+        wrong = sorted(set(cached) - set(by_card))
+        for card_id, answers in by_card.items():
+            want, have = replay(card_id, answers), cached.get(card_id)
+            if have is None or (want.state, want.step, want.reps, want.lapses) != (have.state, have.step, have.reps,
+                                                                                    have.lapses) \
+                    or not _close(want.stability, have.stability) or not _close(want.difficulty, have.difficulty):
+                wrong.append(card_id)
+        return integrity, wrong
+
     def close(self) -> None:
         self.conn.close()
 
@@ -329,6 +349,10 @@ class History:
 
     def _write(self):
         return _Transaction(self.conn, self.path)
+
+
+def _close(a: float | None, b: float | None) -> bool:
+    return (a is None) == (b is None) and (a is None or abs(a - b) <= 1e-6 * max(1.0, abs(a)))
 
 
 class _Transaction:
@@ -364,6 +388,9 @@ def _as_history_error(exc: Exception, path: str) -> HistoryError:
         return HistoryError(f"{path}: the history is busy in another mlsd-flash process; try again")
     if "readonly" in text or "read-only" in text:
         return HistoryError(f"{path}: the history is read-only; check the folder's permissions")
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return HistoryError(f"{path}: the history database is damaged ({text}); `mlsd-flash check --db` checks it "
+                            "and `mlsd-flash restore` lists your backups")
     return HistoryError(f"{path}: {text}")
 
 
@@ -401,9 +428,25 @@ def open_history(path: Path | str, create: bool = True) -> History:
         text = str(exc)
         if "not a database" in text or "malformed" in text or "corrupt" in text:
             raise HistoryError(f"{shown}: the history database is damaged or not a database ({text}); "
-                               "the file was left untouched") from None
+                               "the file was left untouched; `mlsd-flash restore` lists your backups") from None
         raise _as_history_error(exc, shown) from None
     return History(conn, shown)
+
+
+def check_file(path: Path) -> None:
+    """Raise a HistoryError unless `path` is an undamaged mlsd-flash history; reads only."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise HistoryError(f"{path}: cannot open: {exc}") from None
+    try:
+        _refuse_unknown(conn, str(path))
+        if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+            raise HistoryError(f"{path}: the database is damaged")
+    except sqlite3.Error as exc:
+        raise HistoryError(f"{path}: the database is damaged or not a database ({exc})") from None
+    finally:
+        conn.close()
 
 
 def _refuse_unknown(conn: sqlite3.Connection, shown: str) -> None:

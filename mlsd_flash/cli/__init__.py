@@ -30,6 +30,8 @@ COMMANDS = {
     "report": ("progress", "report"),
     "config": ("settings", "config"),
     "rebuild": ("maintenance", "rebuild"),
+    "backup": ("maintenance", "backup"),
+    "restore": ("maintenance", "restore"),
     "orphans": ("maintenance", "orphans"),
 }
 
@@ -59,8 +61,15 @@ def main(ctx: click.Context, data_dir: str | None) -> None:
 
 def run() -> None:
     """Entry point: no traceback for a closed pipe or Ctrl-C outside the review."""
+    import sqlite3
+
     try:
         main()
     except BrokenPipeError:
         sys.stderr.close()
+        sys.exit(1)
+    except sqlite3.DatabaseError as exc:  # damage found after the history was opened, wherever it is
+        where = f"{App.opened.paths.history_db}: " if App.opened else ""
+        click.echo(f"Error: {where}the review history is damaged ({exc}); `mlsd-flash check --db` checks it "
+                   "and `mlsd-flash restore` lists your backups", err=True)
         sys.exit(1)

@@ -13,9 +13,12 @@ from ..problems import display_path
 class App:
     """What every command shares: the paths, the settings and the deck, each loaded when first used."""
 
+    opened: App | None = None  # the command's app, for the one-line error of a history damaged mid-command
+
     def __init__(self, data_dir: str | None):
         self.paths: Paths = resolve_paths(data_dir)
         self._settings: Settings | None = None
+        App.opened = self
 
     @property
     def settings(self) -> Settings:
@@ -60,9 +63,23 @@ def open_history(app: App, create: bool = True):
     from ..history import HistoryError, open_history as open_db
 
     try:
-        return open_db(app.paths.history_db, create=create)
+        history = open_db(app.paths.history_db, create=create)
     except HistoryError as exc:
         fail(str(exc))
+    daily_backup(app)
+    return history
+
+
+def daily_backup(app: App) -> None:
+    """The day's automatic backup of the history, on its first use of the day. A backup that cannot
+    be made (a full disk) is a warning: it never stops a review."""
+    from ..backups import BackupError, daily
+    from ..terminal import wall_clock
+
+    try:
+        daily(app.paths.history_db, wall_clock()())
+    except BackupError as exc:
+        click.echo(click.style(f"warning: {exc}", fg="yellow"), err=True)
 
 
 def review_cards(app: App, deck_name: str | None, tag: str | None):

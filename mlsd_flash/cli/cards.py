@@ -13,12 +13,19 @@ from .app import App, echo_json, fail, open_history, orphan_rows, pass_app
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Also apply the deck's style rules (answer length, lists, sources).")
+@click.option("--db", "database", is_flag=True, help="Check your review history instead: integrity and schedules.")
+@click.option("--repair", is_flag=True, help="With --db: recompute schedules that disagree with the log.")
 @pass_app
-def check(app: App, paths: tuple[Path, ...], strict: bool) -> None:
-    """Validate card files (default: the built-in deck and your own cards).
+def check(app: App, paths: tuple[Path, ...], strict: bool, database: bool = False, repair: bool = False) -> None:
+    """Validate card files (default: the built-in deck and your own cards), or your history (--db).
 
     Prints every problem as path:line:column: message and exits 1 if there is any.
     """
+    if database or repair:
+        from .maintenance import check_database
+
+        check_database(app, repair)
+        return
     deck = app.deck(list(paths) or None)
     problems = list(deck.problems)
     if strict:
