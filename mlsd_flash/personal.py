@@ -9,6 +9,7 @@ before anything is written, and the write is atomic (a temporary file in the sam
 from __future__ import annotations
 
 import hashlib
+import contextlib
 import os
 import re
 import unicodedata
@@ -20,7 +21,7 @@ import yaml
 
 from .cards import note_of
 from .cloze import CLOZE
-from .notes import Note, parse_bytes
+from .notes import FILE_KEYS, Note, parse_bytes
 from .problems import Problem
 
 if TYPE_CHECKING:
@@ -225,6 +226,10 @@ def _split_for_append(old: bytes, shown: str) -> tuple[bytes, bytes, int]:
         return head + PERSONAL_HEADER.encode(), b"", 2
     if not isinstance(root, yaml.MappingNode):
         raise AddError(f"{shown} is not a card file (expected 'deck', 'source' and 'notes'); fix it first")
+    foreign = [k.value for k, _ in root.value if not (isinstance(k, yaml.ScalarNode) and k.value in FILE_KEYS)]
+    if foreign:
+        raise AddError(f"{shown} is not a card file (it has '{foreign[0]}'; a card file has 'deck', 'source' "
+                       "and 'notes'); nothing was added")
     bom = len(old) - len(old.lstrip(b"\xef\xbb\xbf")) if old.startswith(b"\xef\xbb\xbf") else 0
     pairs = root.value
     for i, (key, value) in enumerate(pairs):
@@ -284,6 +289,25 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.close(fd)
     except OSError:
         pass
+
+
+@contextlib.contextmanager
+def locked(path: Path):
+    """Hold an exclusive lock on a card file across reading, checking and writing it, so two `add`s at
+    once both land (the second waits). The lock is a sidecar file: the card file itself is replaced."""
+    real = Path(os.path.realpath(path))
+    real.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - no advisory locks on this platform
+        yield
+        return
+    with open(real.with_name(f".{real.name}.lock"), "a") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def commit(plan: Planned) -> None:

@@ -90,3 +90,27 @@ def test_a_foreign_database_with_our_table_names_is_refused_before_anything_chan
     assert "not an mlsd-flash history database" in result.stderr and "Traceback" not in result.stderr
     assert db.read_bytes() == before  # not switched to WAL: header bytes 18-19 still say rollback journal
     assert not (private_home / "history.sqlite3-wal").exists()
+
+
+def test_adds_at_once_all_land_in_the_card_file(private_home):
+    procs = [mlsd("add", "-q", f"Question number {i}?", "-a", f"Answer {i}.", "--deck", "Personal")
+             for i in range(8)]
+    results = [p.communicate(timeout=120) for p in procs]
+    for p, (out, err) in zip(procs, results):
+        assert p.returncode == 0, err
+        assert out.startswith("Added card")
+    listed = run("list", "--deck", "Personal").stdout
+    assert sorted(line.split("\t")[2] for line in listed.splitlines()) == sorted(
+        f"Question number {i}?" for i in range(8))
+
+
+def test_add_file_refuses_a_yaml_file_that_is_not_a_card_file(private_home):
+    from pathlib import Path
+
+    run("config", "new_per_day", "30")
+    config = Path(run("config").stdout.rsplit("# file: ", 1)[1].strip())
+    before = config.read_bytes()
+    result = run("add", "-q", "Q?", "-a", "A.", "--file", config)
+    assert result.returncode == 1 and "is not a card file" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert config.read_bytes() == before

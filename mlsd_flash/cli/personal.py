@@ -91,7 +91,7 @@ def add(app: App, question, answer, cloze_text, deck_name, tags, extra, source, 
     of it, comments included, stays exactly as it was. Prints the new card ids and where they went.
     """
     from ..personal import (DEFAULT_DECK, AddError, basic_note, cloze_note, commit, deck_suggestions, known_deck,
-                           new_note_id, note_text, parse_tags, plan_append)
+                           locked, new_note_id, note_text, parse_tags, plan_append)
 
     target = Path(target).expanduser() if target else app.paths.personal_file
     if use_editor:
@@ -114,16 +114,17 @@ def add(app: App, question, answer, cloze_text, deck_name, tags, extra, source, 
             tags = (click.prompt("Tags (space-separated, optional)", default="", show_default=False),)
     deck_name = known_deck(deck.cards, deck_name or DEFAULT_DECK)
     tag_list = parse_tags(tags)
-    taken = _taken_note_ids(app, deck, target)
-    if cloze_text:
-        note = cloze_note(new_note_id(cloze_text, taken), cloze_text.strip(), deck_name, tag_list, extra or "",
-                          source or "")
-    else:
-        note = basic_note(new_note_id(question, taken), question.strip(), answer.strip(), deck_name, tag_list,
-                          extra or "", source or "")
     try:
-        plan = plan_append(target, [note_text(note)])
-        commit(plan)
+        with locked(target):  # read, check and write as one step: a concurrent add waits
+            taken = _taken_note_ids(app, deck, target)
+            if cloze_text:
+                note = cloze_note(new_note_id(cloze_text, taken), cloze_text.strip(), deck_name, tag_list,
+                                  extra or "", source or "")
+            else:
+                note = basic_note(new_note_id(question, taken), question.strip(), answer.strip(), deck_name,
+                                  tag_list, extra or "", source or "")
+            plan = plan_append(target, [note_text(note)])
+            commit(plan)
     except AddError as exc:
         for problem in _add_problems(exc):
             click.echo(str(problem), err=True)
@@ -137,7 +138,7 @@ def _add_with_editor(app: App, target: Path, deck_name: str | None) -> None:
     """`add --edit`: a template in the editor, validated on return; the draft file keeps what the
     user typed until the note is added."""
     from ..personal import (DEFAULT_DECK, ERROR_PREFIX, AddError, clean_draft, commit, fill_missing_id, id_clashes,
-                           known_deck, plan_append, template, write_atomic)
+                           known_deck, locked, plan_append, template, write_atomic)
     from ..problems import Problem
 
     deck = app.deck()
@@ -161,19 +162,21 @@ def _add_with_editor(app: App, target: Path, deck_name: str | None) -> None:
             draft.unlink()
             click.echo("Nothing added (the note was left empty).")
             return
-        snippet = fill_missing_id(snippet, _taken_note_ids(app, deck, target))
         problems, plan = [], None
-        try:
-            plan = plan_append(target, [snippet])
-        except AddError as exc:
-            problems = _add_problems(exc, shown, line_map) or [Problem(shown, 1, 1, str(exc))]
-        if plan is not None:
-            problems = id_clashes(deck, plan, shown, line_map)
-        if not problems:
+        with locked(target):
+            snippet = fill_missing_id(snippet, _taken_note_ids(app, deck, target))
             try:
-                commit(plan)
-            except (AddError, OSError) as exc:
-                fail(f"nothing added: {getattr(exc, 'strerror', None) or exc}; your draft is kept in {shown}")
+                plan = plan_append(target, [snippet])
+            except AddError as exc:
+                problems = _add_problems(exc, shown, line_map) or [Problem(shown, 1, 1, str(exc))]
+            if plan is not None:
+                problems = id_clashes(deck, plan, shown, line_map)
+            if not problems:
+                try:
+                    commit(plan)
+                except (AddError, OSError) as exc:
+                    fail(f"nothing added: {getattr(exc, 'strerror', None) or exc}; your draft is kept in {shown}")
+        if not problems:
             draft.unlink()
             _report_added(app, plan, target)
             return
@@ -230,7 +233,7 @@ def edit(app: App, card_id: str, yes: bool) -> None:
     """
     from ..cards import compile_note
     from ..notes import parse_file
-    from ..personal import AddError, commit, is_installed_builtin, override_snippet, plan_append
+    from ..personal import AddError, commit, is_installed_builtin, locked, override_snippet, plan_append
 
     deck = app.deck()
     card = deck.get(card_id) or next(iter(deck.note_cards(card_id)), None)
@@ -247,8 +250,9 @@ def edit(app: App, card_id: str, yes: bool) -> None:
         if not yes and not click.confirm(question, default=True):
             fail("nothing changed")
         try:
-            plan = plan_append(target, [override_snippet(path, card.note_id)])
-            commit(plan)
+            with locked(target):
+                plan = plan_append(target, [override_snippet(path, card.note_id)])
+                commit(plan)
         except AddError as exc:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
