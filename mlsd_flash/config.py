@@ -186,12 +186,15 @@ def load_settings(config_file: Path) -> Settings:
         raise ConfigError(f"{config_file}: cannot read settings: {exc}") from None
     import yaml  # only now: most users never write a settings file
 
+    from .plainyaml import load
+
     try:
-        data = yaml.safe_load(text) or {}
+        data = load(text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{config_file}:{mark.line + 1}:{mark.column + 1}" if mark else str(config_file)
-        raise ConfigError(f"{where}: settings are not valid YAML") from None
+        reason = getattr(exc, "problem", None) or "not valid YAML"
+        raise ConfigError(f"{where}: settings are not valid YAML ({reason})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{config_file}: settings must be a mapping of names to values")
     values = {}

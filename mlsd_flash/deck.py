@@ -7,6 +7,7 @@ unchanged set of files (same paths, sizes and modification times) are read back 
 from __future__ import annotations
 
 import array
+import errno
 import itertools
 import marshal
 import mmap
@@ -19,7 +20,7 @@ from pathlib import Path
 from .cards import Card, Cards, no_gc, note_of
 from .problems import Problem
 
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 BUILTIN_IN_WHEEL = Path(__file__).parent / "builtin_cards"
 BUILTIN_IN_CHECKOUT = Path(__file__).parent.parent / "cards"
 
@@ -165,10 +166,12 @@ def _read_cache(cache_file: Path, fingerprint: tuple) -> Deck | None:
         with open(cache_file, "rb") as fh:
             cache = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         header_size = int.from_bytes(cache[:8], "little")
+        if int.from_bytes(cache[8:12], "little") != zlib.crc32(memoryview(cache)[12:]):
+            return None  # damaged: rebuilt, never trusted
         with no_gc():
-            stored_fingerprint, columns, offsets, problems, note_count, files = marshal.loads(cache[8:8 + header_size])
-        rows = _CachedRows(cache, 8 + header_size, array.array("Q", offsets))
-        complete = len(cache) == 8 + header_size + rows.size
+            stored_fingerprint, columns, offsets, problems, note_count, files = marshal.loads(cache[12:12 + header_size])
+        rows = _CachedRows(cache, 12 + header_size, array.array("Q", offsets))
+        complete = len(cache) == 12 + header_size + rows.size
     except Exception:  # a missing, partial or foreign cache is simply rebuilt
         return None
     if stored_fingerprint != fingerprint or not complete:
@@ -178,23 +181,32 @@ def _read_cache(cache_file: Path, fingerprint: tuple) -> Deck | None:
 
 def _write_cache(cache_file: Path, fingerprint: tuple, deck: Deck) -> None:
     """The cache file: the size of a marshal header (fingerprint, the cards' columns, where each packed
-    card starts, problems, files), the header, then the packed cards one after another."""
+    card starts, problems, files), a CRC-32 of what follows, the header, then the packed cards one
+    after another."""
     cards = deck.cards
     packed = cards.packed()
     offsets = array.array("Q", [0, *itertools.accumulate(map(len, packed))]).tobytes()
     columns = (cards.ids, cards.decks, cards.tags)
     problems = [(p.path, p.line, p.column, p.message) for p in deck.problems]
     header = marshal.dumps((fingerprint, columns, offsets, problems, deck.note_count, deck.files))
+    body = header + b"".join(packed)
+    # One temporary name per cache file: a write cut short (killed, disk full) leaves at most one
+    # partial file, which the next write replaces instead of adding another.
+    tmp = cache_file.with_name(cache_file.name + ".tmp")
     try:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
         with open(tmp, "wb") as fh:
             fh.write(len(header).to_bytes(8, "little"))
-            fh.write(header)
-            fh.write(b"".join(packed))
+            fh.write(zlib.crc32(body).to_bytes(4, "little"))
+            fh.write(body)
         os.replace(tmp, cache_file)
-    except OSError:
-        pass  # the cache only saves time; a read-only cache folder must not stop a command
+    except OSError as exc:  # the cache only saves time: a read-only or full disk must not stop a command
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        if exc.errno == errno.ENOSPC:
+            print(f"warning: disk full: the card cache in {cache_file.parent} was not written", file=sys.stderr)
 
 
 class _CachedRows(Sequence):

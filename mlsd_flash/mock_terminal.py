@@ -7,12 +7,11 @@ nothing; grading marks are durable reviews the moment a key is pressed.
 
 from __future__ import annotations
 
-import shlex
-import subprocess
 import sys
 import textwrap
 import threading
 
+from .editor import open_editor
 from .mock import MARKS, RUBRIC, Draft, Grading
 from .render import BOLD, DIM
 from .skeleton import Skeleton
@@ -20,10 +19,6 @@ from .terminal import Keys, Quit, Screen
 
 SYMBOLS = {"covered": "✓", "partly": "~", "missed": "✗"}
 GRADE_HELP = "c covered   p partly   m missed   u undo   q quit (marks so far are saved)"
-
-
-class EditorError(Exception):
-    """The editor could not be run, or it failed; the draft is kept."""
 
 
 def clock_text(seconds: float) -> str:
@@ -140,20 +135,11 @@ def write_typed(skeleton: Skeleton, minutes: dict[str, int], draft: Draft, scree
                 timer.draw()
 
 
-def write_in_editor(draft: Draft, text: str, editor: str | None) -> None:
-    """Open the draft in the learner's editor (never through a shell). The draft stays on disk."""
+def write_in_editor(draft: Draft, text: str) -> None:
+    """Open the draft in the learner's editor. The draft stays on disk whatever the editor does."""
     if not draft.exists():
         draft.start(text)
-    try:
-        argv = shlex.split(editor or "vi")
-    except ValueError as exc:
-        raise EditorError(f"cannot read the EDITOR setting '{editor}': {exc}") from None
-    try:
-        status = subprocess.call([*argv, str(draft.path)])
-    except OSError as exc:
-        raise EditorError(f"cannot run the editor '{editor}': {exc.strerror or exc}") from None
-    if status != 0:
-        raise EditorError(f"the editor exited with status {status}")
+    open_editor(draft.path)
 
 
 def grade(skeleton: Skeleton, answer: dict[str, str], grading: Grading, screen: Screen, keys: Keys) -> None:

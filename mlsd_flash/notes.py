@@ -12,13 +12,10 @@ from pathlib import Path
 
 import yaml
 
+from . import plainyaml
 from .cloze import CLOZE
 from .problems import Problem
 
-try:  # the C parser is many times faster; fall back for builds without libyaml
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -39,6 +36,9 @@ VS_KEYS = ("id", "other", "a", "q", "extra", "source")
 CARD_KEYS = ("id", "q", "a", "extra", "source")
 CLOZE_KEYS = ("id", "text", "extra", "source")
 
+MAX_FILE_BYTES = 4_000_000  # a card file of a few thousand cards is under 1 MB
+MAX_REFERENCES = 200_000  # values in a file, counting each use of an alias
+MAX_DELETIONS = 50  # deletions in one cloze
 _STR = "tag:yaml.org,2002:str"
 _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
@@ -93,11 +93,23 @@ class _Reader:
         self.problems.append(Problem(self.path, mark.line + 1, mark.column + 1, message))
 
     def check_tags(self, node: yaml.Node) -> bool:
-        """Refuse anything but plain YAML (no `!!python/object`, timestamps are read as text)."""
+        """Refuse anything but plain YAML (no `!!python/object`, timestamps are read as text), and
+        aliases that expand too far: each node is checked once, and every reference is counted, so a
+        self-referencing alias or a "billion laughs" file is a problem, never a hang."""
         ok = True
         stack = [node]
+        seen: set[int] = set()
+        references = 0
         while stack:
             n = stack.pop()
+            references += 1
+            if references > MAX_REFERENCES:
+                self.problem(node, f"the file's aliases expand to more than {MAX_REFERENCES} values; "
+                                   "write the notes out instead")
+                return False
+            if id(n) in seen:
+                continue
+            seen.add(id(n))
             if isinstance(n, yaml.ScalarNode):
                 if n.tag not in _PLAIN_SCALARS and n.tag != "tag:yaml.org,2002:timestamp":
                     self.problem(n, f"unsupported YAML tag {_short(n.tag)}: only plain YAML is read")
@@ -140,7 +152,7 @@ class _Reader:
         if not isinstance(node, yaml.ScalarNode):
             self.problem(node, f"'{key}' in {what} must be text, not {_kind(node)}")
             return None
-        value = "" if node.tag == _NULL else node.value.strip()
+        value = "" if node.tag == _NULL else visible(node.value.strip())
         if not value:
             self.problem(node if node.tag != _NULL else knode, f"'{key}' in {what} is empty")
             return None
@@ -215,6 +227,9 @@ def parse_file(path: Path | str, display: str | None = None) -> tuple[list[Note]
 
 def parse_bytes(raw: bytes, path: str) -> tuple[list[Note], list[Problem]]:
     reader = _Reader(path)
+    if len(raw) > MAX_FILE_BYTES:
+        return [], [Problem(path, 1, 1, f"file is {len(raw) / 1e6:.1f} MB; a card file may hold at most "
+                                        f"{MAX_FILE_BYTES / 1e6:.0f} MB (split it)")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -223,14 +238,19 @@ def parse_bytes(raw: bytes, path: str) -> tuple[list[Note], list[Problem]]:
         column = exc.start - (before.rfind(b"\n") + 1) + 1
         return [], [Problem(path, line, column, f"file is not UTF-8 (byte 0x{raw[exc.start]:02x})")]
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = plainyaml.compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(str(x) for x in (exc.context, exc.problem) if x)
         return [], [Problem(path, line, column, f"YAML syntax error: {message}")]
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, at a character position
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        return [], [Problem(path, line, column, f"YAML does not allow the character {exc.character!r} here "
+                                                f"(control characters must be written as escapes in quotes)")]
     except yaml.YAMLError as exc:
-        return [], [Problem(path, 1, 1, f"YAML error: {exc}")]
+        return [], [Problem(path, 1, 1, "YAML error: " + " ".join(str(exc).split()))]
     if root is None:
         return [], [Problem(path, 1, 1, "file is empty: expected 'deck', 'source' and a list of 'notes'")]
     if not reader.check_tags(root):
@@ -310,7 +330,8 @@ def _read_note(r: _Reader, node: yaml.Node, deck, source, file_tags, file_priori
         entries.extend(_read_item(r, item, "card", CARD_KEYS, what, local_ids))
     for item in r.seq(fields, "cloze", what):
         entries.extend(_read_item(r, item, "cloze", CLOZE_KEYS, what, local_ids))
-    if not entries and note_id:
+    card_keys = set(CASE_FACETS + CONCEPT_FACETS + ("vs", "cards", "cloze", "deep_dives"))
+    if not entries and note_id and not card_keys & set(fields):  # (a broken entry was reported already)
         r.problem(node, f"{what} has no cards: give it a facet, 'cards' or 'cloze'")
     if not (note_id and title and note_deck):
         return None
@@ -390,11 +411,27 @@ def _check_cloze(r: _Reader, node: yaml.Node, text: str, where: str) -> bool:
     if not deletions:
         r.problem(node, f"{where} has no deletion: write {{{{c1::answer}}}}")
         return False
+    if len({m.group(1) for m in deletions}) > MAX_DELETIONS:
+        r.problem(node, f"{where} has more than {MAX_DELETIONS} deletions; split it into several clozes")
+        return False
     for m in deletions:
         if int(m.group(1)) < 1 or not m.group(2).strip():
             r.problem(node, f"{where} has an empty or zero-numbered deletion '{m.group(0)}'")
             return False
     return True
+
+
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """Card text with control characters shown, not obeyed: an escape sequence written in a YAML
+    string (a clipboard write, a title change) reaches no terminal as a sequence. C0 controls become
+    their Unicode pictures (ESC is ␛), DEL and C1 controls their code."""
+    if not _CONTROLS.search(text):
+        return text
+    return _CONTROLS.sub(lambda m: chr(0x2400 + ord(m.group())) if ord(m.group()) < 0x20 else
+                         f"\\x{ord(m.group()):02x}", text)
 
 
 def _short(tag: str) -> str:

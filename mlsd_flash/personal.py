@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import yaml
 
+from . import plainyaml
 from .cards import note_of
 from .cloze import CLOZE
 from .notes import FILE_KEYS, Note, parse_bytes
@@ -217,6 +218,7 @@ def _split_for_append(old: bytes, shown: str) -> tuple[bytes, bytes, int]:
     """(text before the insertion point, text after it, column of the notes' dashes)."""
     try:
         text = old.decode("utf-8-sig")
+        plainyaml.compose(text)  # bounded first: deep nesting is an error, not a RecursionError
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except (UnicodeDecodeError, yaml.YAMLError):
         problems = parse_bytes(old, shown)[1]
@@ -394,7 +396,7 @@ def fill_missing_id(snippet: str, taken: Iterable[str]) -> str:
     if not concept or not concept.group(1).strip() or concept.group(1).startswith("#"):
         return snippet
     try:
-        value = yaml.safe_load(concept.group(1))
+        value = plainyaml.load(concept.group(1))
     except yaml.YAMLError:
         return snippet
     if not isinstance(value, str) or not value.strip():
@@ -480,6 +482,7 @@ def override_snippet(path: Path, note_id: str) -> str:
     text = raw.decode("utf-8-sig")
     notes = {n.id: n for n in parse_file(path)[0]}
     note = notes.get(note_id)
+    plainyaml.compose(text)
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     items = []
     if isinstance(root, yaml.MappingNode):

@@ -125,7 +125,7 @@ def test_reordering_and_moving_notes_keeps_ids(tmp_path):
 
 
 @pytest.mark.parametrize("damage", [lambda b: b[: len(b) // 2], lambda b: b[:-1], lambda b: b"junk" + b[4:],
-                                    lambda b: b""])
+                                    lambda b: b"", lambda b: b[:-20] + bytes([b[-20] ^ 0x55]) + b[-19:]])
 def test_a_damaged_deck_cache_is_rebuilt_not_trusted(tmp_path, damage):
     f = write(tmp_path / "cards" / "s.yaml", SAMPLE)
     cache = tmp_path / "cache"
@@ -134,6 +134,24 @@ def test_a_damaged_deck_cache_is_rebuilt_not_trusted(tmp_path, damage):
     cache_file.write_bytes(damage(cache_file.read_bytes()))
     assert list(load([f.parent], cache).cards) == expected
     assert list(load([f.parent], cache).cards) == expected  # and the rebuilt cache serves again
+
+
+def test_a_full_disk_leaves_no_partial_cache_and_says_so(tmp_path, monkeypatch, capsys):
+    import errno
+    import os
+
+    from mlsd_flash import deck as deck_module
+
+    f = write(tmp_path / "cards" / "s.yaml", SAMPLE)
+    cache = tmp_path / "cache"
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(deck_module.os, "replace", full)
+    assert len(load([f.parent], cache).cards) > 0  # the command goes on without a cache
+    assert "disk full" in capsys.readouterr().err
+    assert os.listdir(cache) == []
 
 
 def test_cache_returns_same_cards_and_notices_changes(tmp_path):

@@ -3,8 +3,6 @@ its skeleton."""
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from .app import App, echo_json, fail, open_history, pass_app, unknown_case
@@ -78,7 +76,8 @@ def _print_mocks(transcripts, number, as_json) -> None:
 def _run(app: App, case_id, pick_random, transcripts) -> None:
     from ..history import HistoryError
     from ..mock import Draft, Grading, budgets, record_of, split_answer, template
-    from ..mock_terminal import EditorError, grade, intro, rubric, summary, write_in_editor, write_typed
+    from ..editor import EditorError
+    from ..mock_terminal import grade, intro, rubric, summary, write_in_editor, write_typed
     from ..skeleton import case_ids, load_skeleton
     from ..terminal import Keys, Quit, Screen, wall_clock
 
@@ -107,7 +106,7 @@ def _run(app: App, case_id, pick_random, transcripts) -> None:
                 return
             mode = {"e": "editor", "t": "typed", "g": "draft"}[choice]
             if choice == "e":
-                write_in_editor(draft, template(skeleton, minutes), os.environ.get("VISUAL") or os.environ.get("EDITOR"))
+                write_in_editor(draft, template(skeleton, minutes))
             elif choice == "t":
                 write_typed(skeleton, minutes, draft, screen, clock)
         except EditorError as exc:

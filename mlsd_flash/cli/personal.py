@@ -8,11 +8,8 @@ from pathlib import Path
 import click
 
 from ..problems import display_path
+from ..editor import EditorError, open_editor
 from .app import App, fail, pass_app
-
-
-_LINE_EDITORS = frozenset({"vi", "vim", "nvim", "view", "gvim", "mvim", "nano", "pico", "emacs", "emacsclient",
-                           "micro", "kak", "joe", "mg", "ne", "gedit"})
 
 
 def history_card_ids(app: App) -> list[str]:
@@ -151,10 +148,9 @@ def _add_with_editor(app: App, target: Path, deck_name: str | None) -> None:
         write_atomic(draft, template(default_deck).encode("utf-8"))
     while True:
         try:
-            click.edit(filename=str(draft))
-        except click.ClickException:
-            fail(f"the editor failed; nothing was added. Your draft is kept in {shown}: "
-                 "`mlsd-flash add --edit` opens it again")
+            open_editor(draft)
+        except EditorError as exc:
+            fail(f"{exc}; nothing was added. Your draft is kept in {shown}: `mlsd-flash add --edit` opens it again")
         text = draft.read_text(encoding="utf-8", errors="replace")
         user_text = "".join(line for line in text.splitlines(keepends=True) if not line.startswith(ERROR_PREFIX))
         snippet, line_map = clean_draft(user_text, default_deck)
@@ -191,34 +187,6 @@ def _add_with_editor(app: App, target: Path, deck_name: str | None) -> None:
             again = False
         if not again:
             fail(f"nothing added. Your note is kept in {shown}: `mlsd-flash add --edit` opens it again")
-
-
-def _open_in_editor(path: Path, line: int) -> None:
-    """Open `path` in $VISUAL or $EDITOR at `line` when the editor takes `+LINE`, else with click."""
-    import shlex
-    import subprocess
-
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-    argv = shlex.split(editor) if editor else []
-    name = Path(argv[0]).name.lower() if argv else ""
-    if name in _LINE_EDITORS:
-        argv += [f"+{line}", str(path)]
-    elif name in ("code", "codium", "code-insiders", "cursor"):
-        argv += ["--goto", f"{path}:{line}"]
-    elif name in ("subl", "zed"):
-        argv += [f"{path}:{line}"]
-    else:
-        try:
-            click.edit(filename=str(path))
-        except click.ClickException:
-            fail(f"the editor failed on {path}")
-        return
-    try:
-        status = subprocess.call(argv)
-    except OSError as exc:
-        fail(f"cannot run the editor '{editor}': {exc.strerror or exc}")
-    if status != 0:
-        fail(f"the editor exited with status {status}")
 
 
 @click.command()
@@ -260,7 +228,10 @@ def edit(app: App, card_id: str, yes: bool) -> None:
         copied = {c.id: c.line for c in compile_note(plan.notes[0])}
         path, line = target, copied.get(card.id, plan.notes[0].line)
         click.echo(f"Copied note {card.note_id} to {display_path(target)}:{plan.notes[0].line} (override: true).")
-    _open_in_editor(path, line)
+    try:
+        open_editor(path, line)
+    except EditorError as exc:
+        fail(str(exc))
     problems = parse_file(path, display_path(path))[1]
     for problem in problems:
         click.echo(str(problem), err=True)
