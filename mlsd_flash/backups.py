@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import NamedTuple
 
@@ -25,9 +25,10 @@ class BackupError(Exception):
 
 class Backup(NamedTuple):
     path: Path
-    made: datetime  # UTC
+    made: datetime  # UTC, by the clock of the command that made it (its name)
     reason: str
     size: int
+    written: int  # when the file was written (ns): the order backups were really made in
 
 
 def folder_of(db_path: Path) -> Path:
@@ -44,6 +45,7 @@ def copy_database(source: Path, target: Path) -> None:
             dst = sqlite3.connect(tmp)
             try:
                 src.backup(dst)
+                dst.execute("PRAGMA journal_mode=DELETE")  # a backup is one self-contained file
             finally:
                 dst.close()
         finally:
@@ -63,6 +65,9 @@ def backup_before(db_path: Path, reason: str, now: datetime | None = None) -> Pa
         return None
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     target = folder_of(db_path) / f"history-{now:%Y%m%dT%H%M%S%f}-{reason}.sqlite3"
+    while target.exists():  # never overwrite a backup, even one named by the same clock reading
+        now += timedelta(microseconds=1)
+        target = folder_of(db_path) / f"history-{now:%Y%m%dT%H%M%S%f}-{reason}.sqlite3"
     copy_database(db_path, target)
     prune(folder_of(db_path), now)
     return target
@@ -89,8 +94,9 @@ def backups(folder: Path) -> list[Backup]:
             made = datetime.strptime(stamp[:15], "%Y%m%dT%H%M%S").replace(tzinfo=timezone.utc)
             if len(stamp) > 15:
                 made = made.replace(microsecond=int(stamp[15:]))
-            found.append(Backup(Path(entry.path), made, m.group(2), entry.stat().st_size))
-    return sorted(found, key=lambda b: b.made, reverse=True)
+            st = entry.stat()
+            found.append(Backup(Path(entry.path), made, m.group(2), st.st_size, st.st_mtime_ns))
+    return sorted(found, key=lambda b: (b.written, b.made), reverse=True)
 
 
 def prune(folder: Path, now: datetime) -> list[Path]:
