@@ -147,3 +147,13 @@ def test_fuzz_the_real_command_ends_with_one_line_or_success(tmp_path):
         result = run("check", f, timeout=30)
         assert result.returncode in (0, 1) and "Traceback" not in result.stderr
         assert all(line.startswith((str(f), "Error: ")) for line in result.stderr.splitlines()), result.stderr
+
+
+def test_a_symlink_loop_in_a_card_folder_is_reported_once(tmp_path):
+    folder = tmp_path / "cards"
+    write(folder / "a.yaml", SAMPLE)
+    (folder / "loop").symlink_to(folder, target_is_directory=True)
+    result = run("check", folder, timeout=30)
+    loops = [line for line in result.stderr.splitlines() if "symbolic link loop" in line]
+    assert len(loops) == 1 and result.returncode == 1
+    assert "Traceback" not in result.stderr
