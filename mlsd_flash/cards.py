@@ -97,9 +97,10 @@ class Cards(Sequence):
     heavy user's 30,000 cards load as a few columns in milliseconds, and a review builds `Card`
     tuples only for the cards it queues. A full pass unpacks every card once and keeps them."""
 
-    def __init__(self, ids: list[str], decks: list[str], tags: list[tuple[str, ...]], rows: Sequence,
+    def __init__(self, ids: list[str], decks: list[str], tags: list[tuple[str, ...]], priorities: str, rows: Sequence,
                  packed: bool = False):
         self.ids, self.decks, self.tags = ids, decks, tags
+        self.priorities = priorities  # one letter a card: "c" core, "e" extended
         self._rows = rows  # Card tuples, or their fields as marshal bytes when `packed`
         self._packed = packed
         self._positions: dict[str, int] | None = None
@@ -107,7 +108,8 @@ class Cards(Sequence):
     @classmethod
     def of(cls, cards: Iterable[Card]) -> Cards:
         cards = list(cards)
-        return cls([c.id for c in cards], [c.deck for c in cards], [c.tags for c in cards], cards)
+        return cls([c.id for c in cards], [c.deck for c in cards], [c.tags for c in cards],
+                   "".join(c.priority[0] for c in cards), cards)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -135,7 +137,7 @@ class Cards(Sequence):
     def subset(self, positions: Iterable[int]) -> Cards:
         keep = list(positions)
         return Cards([self.ids[i] for i in keep], [self.decks[i] for i in keep], [self.tags[i] for i in keep],
-                     [self._rows[i] for i in keep], self._packed)
+                     "".join(self.priorities[i] for i in keep), [self._rows[i] for i in keep], self._packed)
 
     def packed(self) -> Sequence[bytes]:
         """Each card's fields as marshal bytes, for the deck cache."""

@@ -87,10 +87,14 @@ class Settings(NamedTuple):
     card_dirs: tuple[str, ...] = ()
     interview_date: str = ""
     mock_minutes: tuple[int, ...] = (5, 4, 3, 5, 8, 4, 4, 6, 6)
+    target_cases: tuple[str, ...] = ()
+    interview_final_days: int = 3
+    fsrs_parameters: tuple[float, ...] = ()  # empty: FSRS-6's defaults
 
     def to_dict(self) -> dict:
         d = self._asdict()
-        for k in ("learning_steps", "relearning_steps", "card_dirs", "mock_minutes"):
+        for k in ("learning_steps", "relearning_steps", "card_dirs", "mock_minutes", "target_cases",
+                  "fsrs_parameters"):
             d[k] = list(d[k])
         return d
 
@@ -108,6 +112,9 @@ DESCRIPTIONS = {
     "card_dirs": "extra folders of your own YAML notes",
     "interview_date": "date of your interview (YYYY-MM-DD) for `mlsd-flash stats` readiness, or empty",
     "mock_minutes": "minutes per stage of a mock interview, nine numbers in framework order",
+    "target_cases": "interview cases whose cards you meet first, e.g. 'case-instagram-feed case-rag-assistant'",
+    "interview_final_days": "days before the interview in which the weakest cards are brought forward (0-30)",
+    "fsrs_parameters": "your 21 FSRS parameters (set by `mlsd-flash optimize`); empty for the defaults",
 }
 
 
@@ -124,11 +131,12 @@ def _coerce(name: str, value):
             if name == "learning_steps" and not steps:
                 raise ValueError("needs at least one step, e.g. '1m 10m'")
             return steps
-        if name in ("maximum_interval", "new_per_day", "reviews_per_day", "day_starts_at"):
+        if name in ("maximum_interval", "new_per_day", "reviews_per_day", "day_starts_at", "interview_final_days"):
             if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
                 raise ValueError("must be a whole number")
             v = int(str(value).strip())
-            low, high = {"maximum_interval": (1, 36500), "day_starts_at": (0, 23)}.get(name, (0, 100000))
+            low, high = {"maximum_interval": (1, 36500), "day_starts_at": (0, 23),
+                         "interview_final_days": (0, 30)}.get(name, (0, 100000))
             if not low <= v <= high:
                 raise ValueError(f"must be between {low} and {high}")
             return v
@@ -155,6 +163,17 @@ def _coerce(name: str, value):
                 return date.fromisoformat(text).isoformat()
             except ValueError:
                 raise ValueError("must be a date such as 2026-12-15, or empty") from None
+        if name == "target_cases":
+            items = value.split() if isinstance(value, str) else list(value or [])
+            for item in items:
+                if not re.match(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", str(item)):
+                    raise ValueError(f"'{item}' is not a case id such as case-instagram-feed")
+            return tuple(str(i) for i in items)
+        if name == "fsrs_parameters":
+            items = value.split() if isinstance(value, str) else list(value or [])
+            if items and len(items) != 21:
+                raise ValueError("needs the 21 FSRS-6 parameters, or nothing for the defaults")
+            return tuple(float(i) for i in items)
         if name == "mock_minutes":
             items = value.split() if isinstance(value, str) else list(value or [])
             if len(items) != 9:

@@ -20,7 +20,7 @@ from pathlib import Path
 from .cards import Card, Cards, no_gc, note_of
 from .problems import Problem
 
-CACHE_VERSION = 6
+CACHE_VERSION = 7
 BUILTIN_IN_WHEEL = Path(__file__).parent / "builtin_cards"
 BUILTIN_IN_CHECKOUT = Path(__file__).parent.parent / "cards"
 
@@ -186,7 +186,7 @@ def _write_cache(cache_file: Path, fingerprint: tuple, deck: Deck) -> None:
     cards = deck.cards
     packed = cards.packed()
     offsets = array.array("Q", [0, *itertools.accumulate(map(len, packed))]).tobytes()
-    columns = (cards.ids, cards.decks, cards.tags)
+    columns = (cards.ids, cards.decks, cards.tags, cards.priorities)
     problems = [(p.path, p.line, p.column, p.message) for p in deck.problems]
     header = marshal.dumps((fingerprint, columns, offsets, problems, deck.note_count, deck.files))
     body = header + b"".join(packed)

@@ -56,6 +56,40 @@ def day_of(now: datetime, rollover_hour: int, tz: tzinfo | None = None) -> Day:
     return Day(start, end, label)
 
 
+def interview_start(settings: Settings, tz: tzinfo | None = None) -> int:
+    """When the interview day starts (its rollover hour, local time), in UTC milliseconds."""
+    d = date.fromisoformat(settings.interview_date)
+    naive = datetime(d.year, d.month, d.day, settings.day_starts_at)
+    return to_ms(naive.replace(tzinfo=tz) if tz else naive.astimezone())
+
+
+def in_final_days(settings: Settings, day: Day) -> bool:
+    """Whether `day` is one of the last `interview_final_days` days before the interview."""
+    if not settings.interview_date or not settings.interview_final_days:
+        return False
+    days_left = (date.fromisoformat(settings.interview_date) - day.label).days
+    return 0 < days_left <= settings.interview_final_days
+
+
+def decay_of(settings: Settings) -> float:
+    """The forgetting curve's decay: FSRS-6's last parameter, negated (the default's when unset)."""
+    if settings.fsrs_parameters:
+        return -settings.fsrs_parameters[20]
+    from .stats import FSRS_DECAY
+
+    return FSRS_DECAY
+
+
+def weakest_on(states: dict[str, CardState], at_ms: int, count: int, decay: float) -> list[str]:
+    """The `count` cards with the lowest predicted recall at `at_ms`."""
+    import heapq
+
+    from .stats import retrievability
+
+    return [cid for _, cid in heapq.nsmallest(count, ((retrievability(s, at_ms, decay), cid)
+                                                       for cid, s in states.items()))]
+
+
 class Scheduler:
     """The `fsrs` scheduler configured from the settings, speaking our `CardState`."""
 
@@ -70,6 +104,7 @@ class Scheduler:
 
             s = self.settings
             self._fsrs = fsrs.Scheduler(
+                parameters=s.fsrs_parameters or fsrs.scheduler.DEFAULT_PARAMETERS,
                 desired_retention=s.desired_retention,
                 learning_steps=tuple(timedelta(seconds=step_seconds(x)) for x in s.learning_steps),
                 relearning_steps=tuple(timedelta(seconds=step_seconds(x)) for x in s.relearning_steps),
@@ -88,8 +123,22 @@ class Scheduler:
         # shown on a button the one that is scheduled, and replays repeatable.
         random.seed(f"{card_id}:{before.reps if before else 0}")
         new, _ = self.fsrs.review_card(card, fsrs.Rating(rating), now.astimezone(timezone.utc))
-        return CardState(int(new.state), new.step, new.stability, new.difficulty, to_ms(new.due),
-                         to_ms(new.last_review))
+        due = to_ms(new.due)
+        cap = self.interview_cap(now)
+        if cap is not None and int(new.state) == REVIEW and due > cap:
+            due = cap
+        return CardState(int(new.state), new.step, new.stability, new.difficulty, due, to_ms(new.last_review))
+
+    def interview_cap(self, now: datetime) -> int | None:
+        """With an interview date ahead, the latest a review may be due: the start of the interview
+        day, so every seen card is reviewed before it. None when no date is set, once it has passed,
+        and on its eve (a card answered then is not asked again the same day)."""
+        if not self.settings.interview_date:
+            return None
+        start = interview_start(self.settings)
+        if to_ms(now) >= start or day_of(now, self.settings.day_starts_at).end >= start:
+            return None
+        return start
 
     def preview(self, card_id: str, before: CardState | None, now: datetime) -> dict[int, int]:
         """Milliseconds until the card would be due again, for each rating."""
@@ -190,14 +239,31 @@ def build_queue(cards: Cards, states: dict[str, Due], counts: TodayCounts, burie
     review_room = max(0, settings.reviews_per_day - counts.reviews_done)
     due_reviews = _one_per_note((cid for _, cid in reviews), notes_seen, review_room)
     new_room = max(0, (settings.new_per_day if new_limit is None else new_limit) - counts.new_done)
-    # Set algebra runs in C; only the unseen cards are put back in deck order.
-    unseen = sorted(position.keys() - seen - buried, key=position.__getitem__)
+    # Set algebra runs in C; only the unseen cards are put back in order: target cases first, then core,
+    # then extended cards, each in deck order.
+    unseen = sorted(position.keys() - seen - buried, key=new_card_order(cards, settings.target_cases))
     if settings.new_order == "random":
         import random
 
         (rng or random.Random()).shuffle(unseen)
     new_cards = _one_per_note(unseen, notes_seen, new_room)
     return Queue([cid for _, cid in learning], _interleave(due_reviews, new_cards), new_cards)
+
+
+def new_card_order(cards: Cards, target_cases: Iterable[str] = ()):
+    """The sort key of new cards: target cases' cards first, then core, then extended, in deck order."""
+    position = cards.positions()
+    priorities = cards.priorities
+    targets = frozenset(target_cases)
+    if not targets and "e" not in priorities:
+        return position.__getitem__
+
+    def key(card_id: str) -> int:
+        i = position[card_id]
+        rank = 0 if targets and note_of(card_id) in targets else 2 if priorities[i] == "e" else 1
+        return rank * len(priorities) + i
+
+    return key
 
 
 def _one_per_note(card_ids: Iterable[str], seen_notes: set[str], limit: int) -> list[str]:

@@ -11,8 +11,8 @@ from typing import Callable, NamedTuple
 
 from .cards import Card, Cards
 from .history import History
-from .scheduler import (AGAIN, LEARN_AHEAD_MS, LEARNING, RELEARNING, Day, Queue, Scheduler, build_queue,
-                        day_of, to_ms, today_counts)
+from .scheduler import (AGAIN, LEARN_AHEAD_MS, LEARNING, RELEARNING, REVIEW, Day, Queue, Scheduler, build_queue,
+                        day_of, decay_of, in_final_days, interview_start, to_ms, today_counts, weakest_on)
 from .config import Settings
 
 
@@ -61,6 +61,22 @@ class Session:
                                         seen=self.history.reviewed_card_ids())
         self._learning_due = {cid: states[cid].due for cid in self.queue.learning}
         self._new_ids = set(self.queue.new)
+        if in_final_days(settings, self.day):
+            self._bring_forward(counts, to_ms(now))
+
+    def _bring_forward(self, counts, now_ms: int) -> None:
+        """In the last days before the interview, fill the day's review budget with the seen cards
+        least likely to be recalled on the day, due or not."""
+        queued = set(self.queue.main) | set(self.queue.learning)
+        room = self.settings.reviews_per_day - counts.reviews_done - (len(self.queue.main) - len(self.queue.new))
+        if room <= 0:
+            return
+        positions = self.cards.positions()
+        buried = self.history.buried(now_ms)
+        candidates = {cid: s for cid, s in self.history.states().items()
+                      if cid in positions and cid not in queued and cid not in buried and s.state == REVIEW}
+        extra = weakest_on(candidates, interview_start(self.settings), room, decay_of(self.settings))
+        self.queue.main.extend(extra)
 
     # -- what to show --------------------------------------------------------------------------
     def next_card(self) -> Card | None:

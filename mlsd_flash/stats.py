@@ -340,7 +340,9 @@ def gather(history: History, cards: list[Card], settings: Settings, now: datetim
         wanted = set(ids)
         today_reviews = [r for r in today_reviews if r.card_id in wanted]
     states = history.states()
-    return compute(cards, states, day_counts, today_reviews, rows, settings, now, tz, days, on, FSRS_DECAY,
+    from .scheduler import decay_of
+
+    return compute(cards, states, day_counts, today_reviews, rows, settings, now, tz, days, on, decay_of(settings),
                    deck_filter, mock_scores)
 
 

@@ -41,7 +41,11 @@ def _stats_figures(app: App, deck_name: str | None, days: int, on_date: str | No
     finally:
         history.close()
     if figures.readiness and figures.readiness.days_left < 0:
-        fail(f"the date {figures.readiness.date} is in the past; pass a later one with --on")
+        if on_date is not None:
+            fail(f"the date {figures.readiness.date} is in the past; pass a later one with --on")
+        figures.readiness = None  # an interview_date that has passed: readiness is left out
+        for case in figures.cases:
+            case.recall_on = None
     return figures
 
 

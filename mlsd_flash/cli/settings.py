@@ -23,6 +23,8 @@ def config(app: App, name: str | None, value: tuple[str, ...], as_json: bool) ->
             settings = with_setting(settings, name, " ".join(value))
         except ConfigError as exc:
             fail(str(exc))
+        if name == "interview_date" and settings.interview_date:
+            _refuse_past(settings.interview_date)
         try:
             save_settings(app.paths.config_file, settings)
         except OSError as exc:
@@ -49,3 +51,14 @@ def _format_setting(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _refuse_past(interview_date: str) -> None:
+    from datetime import date
+
+    from ..terminal import wall_clock
+
+    today = wall_clock()().astimezone().date()
+    if date.fromisoformat(interview_date) < today:
+        fail(f"interview_date {interview_date} is in the past (today is {today}); give the date of an "
+             "interview to come, or `mlsd-flash config interview_date ''` to clear it")
