@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Callable, Container, Iterable, NamedTuple
+from typing import Callable, Container, Iterable, Iterator, NamedTuple
 
 SCHEMA_VERSION = 2
 NEW, LEARNING, REVIEW, RELEARNING = 0, 1, 2, 3
@@ -278,7 +278,7 @@ class History:
             by_card: dict[str, list] = {}
             hashes: dict[str, str | None] = {}
             for card_id, rating, at, duration, content_hash in self.conn.execute(
-                    "SELECT card_id, rating, reviewed_at, duration_ms, content_hash FROM reviews ORDER BY id"):
+                    "SELECT card_id, rating, reviewed_at, duration_ms, content_hash FROM reviews ORDER BY reviewed_at, id"):
                 by_card.setdefault(card_id, []).append((rating, at, duration))
                 hashes[card_id] = content_hash
             self.conn.execute("DELETE FROM cards")
@@ -307,7 +307,7 @@ class History:
         cached = self.states()
         by_card: dict[str, list] = {}
         for card_id, rating, at, duration in self.conn.execute(
-                "SELECT card_id, rating, reviewed_at, duration_ms FROM reviews ORDER BY id"):
+                "SELECT card_id, rating, reviewed_at, duration_ms FROM reviews ORDER BY reviewed_at, id"):
             by_card.setdefault(card_id, []).append((rating, at, duration))
         wrong = sorted(set(cached) - set(by_card))
         for card_id, answers in by_card.items():
@@ -317,6 +317,32 @@ class History:
                     or not _close(want.stability, have.stability) or not _close(want.difficulty, have.difficulty):
                 wrong.append(card_id)
         return integrity, wrong
+
+    def add_reviews(self, rows: Iterable[tuple[str, int, int, int | None, str]],
+                    replay_steps: Callable[[str, list[tuple[int, int, int | None]]], list[CardState]]) -> tuple[int, int]:
+        """Append answers made elsewhere (card id, rating, time in ms, duration, origin) and replay every
+        card they touch in time order, so its log rows and state are what one place would have given.
+        An answer already in the log (same card, same millisecond) is skipped: adding twice adds nothing.
+        Returns (answers added, cards affected). One transaction: all or nothing."""
+        with self._write():
+            added: dict[str, int] = {}
+            for card_id, rating, at, duration, origin in rows:
+                if self.conn.execute("SELECT 1 FROM reviews WHERE card_id = ? AND reviewed_at = ?",
+                                     (card_id, at)).fetchone():
+                    continue
+                self.conn.execute(
+                    "INSERT INTO reviews (card_id, rating, reviewed_at, duration_ms, state_before, state_after,"
+                    " due_after, interval_ms, origin) VALUES (?, ?, ?, ?, 0, 0, ?, 0, ?)",
+                    (card_id, rating, at, duration, at, origin))
+                added[card_id] = added.get(card_id, 0) + 1
+            for card_id in added:
+                self._replay_rows(card_id, replay_steps)
+        return sum(added.values()), len(added)
+
+    def answers(self) -> Iterator[tuple[str, int, int]]:
+        """(card id, rating, time in ms) of every answer, card by card in time order: what an
+        optimizer fits to."""
+        return self.conn.execute("SELECT card_id, rating, reviewed_at FROM reviews ORDER BY card_id, reviewed_at, id")
 
     def close(self) -> None:
         self.conn.close()
@@ -332,13 +358,31 @@ class History:
 
     def _replay_card(self, card_id: str, replay) -> None:
         rows = self.conn.execute("SELECT rating, reviewed_at, duration_ms, content_hash FROM reviews WHERE card_id = ?"
-                                 " ORDER BY id", (card_id,)).fetchall()
+                                 " ORDER BY reviewed_at, id", (card_id,)).fetchall()
         if not rows:
             self.conn.execute("DELETE FROM cards WHERE card_id = ?", (card_id,))
             return
         s = replay(card_id, [r[:3] for r in rows])
         self._put_state(card_id, CardState(s.state, s.step, s.stability, s.difficulty, s.due, s.last_review,
                                            s.reps, s.lapses, rows[-1][3]))
+
+    def _replay_rows(self, card_id: str, replay_steps) -> None:
+        """Recompute the before and after states of every log row of a card, in time order, and its cache."""
+        rows = self.conn.execute("SELECT id, rating, reviewed_at, duration_ms, content_hash FROM reviews"
+                                 " WHERE card_id = ? ORDER BY reviewed_at, id", (card_id,)).fetchall()
+        steps = replay_steps(card_id, [r[1:4] for r in rows])
+        before: CardState | None = None
+        for (review_id, rating, at, _, _), after in zip(rows, steps):
+            b = before or CardState(NEW, None, None, None, at, None)
+            self.conn.execute(
+                "UPDATE reviews SET state_before = ?, step_before = ?, stability_before = ?, difficulty_before = ?,"
+                " due_before = ?, last_review_before = ?, state_after = ?, step_after = ?, stability_after = ?,"
+                " difficulty_after = ?, due_after = ?, interval_ms = ? WHERE id = ?",
+                (b.state, b.step, b.stability, b.difficulty, b.due if before else None, b.last_review, after.state,
+                 after.step, after.stability, after.difficulty, after.due, after.due - at, review_id))
+            before = after
+        last_hash = next((r[4] for r in reversed(rows) if r[4]), None)
+        self._put_state(card_id, before._replace(content_hash=last_hash))
 
     def _put_state(self, card_id: str, s: CardState) -> None:
         self.conn.execute(

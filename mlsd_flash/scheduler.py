@@ -147,17 +147,23 @@ class Scheduler:
 
     def replay(self, card_id: str, answers: Iterable[tuple[int, int, int | None]]) -> CardState:
         """The state after replaying a card's answers (rating, time in ms, duration) in order."""
+        return self.replay_steps(card_id, answers)[-1]
+
+    def replay_steps(self, card_id: str, answers: Iterable[tuple[int, int, int | None]]) -> list[CardState]:
+        """The state after each of a card's answers, replayed in order, with the counts so far."""
         state: CardState | None = None
         reps = lapses = 0
+        out = []
         for rating, at_ms, _duration in answers:
             lapses += rating == AGAIN and state is not None and state.state == REVIEW
             nxt = self.next_state(card_id, None if state is None else _with_reps(state, reps), rating,
                                   from_ms(at_ms))
             reps += 1
             state = nxt
-        assert state is not None
-        return CardState(state.state, state.step, state.stability, state.difficulty, state.due,
-                         state.last_review, reps, lapses)
+            out.append(CardState(nxt.state, nxt.step, nxt.stability, nxt.difficulty, nxt.due, nxt.last_review,
+                                 reps, lapses))
+        assert out
+        return out
 
     def retrievability(self, state: CardState, now: datetime) -> float:
         return self.fsrs.get_card_retrievability(self._to_fsrs(state, now), now.astimezone(timezone.utc))

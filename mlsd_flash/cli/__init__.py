@@ -29,6 +29,7 @@ COMMANDS = {
     "stats": ("progress", "stats"),
     "report": ("progress", "report"),
     "config": ("settings", "config"),
+    "optimize": ("schedule", "optimize"),
     "rebuild": ("maintenance", "rebuild"),
     "backup": ("maintenance", "backup"),
     "restore": ("maintenance", "restore"),
