@@ -76,6 +76,12 @@ def render_html(stats: Stats) -> str:
         parts.append(readiness_section(stats))
     if stats.cases:
         parts.append(cases_section(stats))
+    if stats.plan:
+        from .plan import Plan, describe
+
+        text = describe(Plan(**stats.plan))
+        parts.append('<h2>Plan<span class="pred">Prediction</span></h2>' +
+                     "".join(f'<p class="note">{escape(line)}</p>' for line in text.splitlines()))
     parts.append('<p class="note">Recall probabilities are FSRS retrievabilities computed from your review '
                  "history. Made by mlsd-flash.</p></main></body></html>")
     return "\n".join(parts) + "\n"

@@ -140,6 +140,7 @@ class Stats:
     deck_filter: str | None = None
     readiness: Readiness | None = None
     cases: list[CaseReadiness] = field(default_factory=list)
+    plan: dict | None = None  # see mlsd_flash/plan.py
     cases_note: str = ("predictions: mean FSRS recall probability of each case's points (unseen points count "
                        "as 0), now and on the interview date if you stopped reviewing")
 
@@ -340,10 +341,17 @@ def gather(history: History, cards: list[Card], settings: Settings, now: datetim
         wanted = set(ids)
         today_reviews = [r for r in today_reviews if r.card_id in wanted]
     states = history.states()
-    from .scheduler import decay_of
+    from .plan import plan_for
+    from .scheduler import day_of, decay_of
 
-    return compute(cards, states, day_counts, today_reviews, rows, settings, now, tz, days, on, decay_of(settings),
-                   deck_filter, mock_scores)
+    stats = compute(cards, states, day_counts, today_reviews, rows, settings, now, tz, days, on, decay_of(settings),
+                    deck_filter, mock_scores)
+    from .cards import Cards
+
+    selected = cards if isinstance(cards, Cards) else Cards.of(cards)
+    plan = plan_for(selected, states, settings, int(now.timestamp() * 1000), day_of(now, rollover, tz).end)
+    stats.plan = plan._asdict() if plan else None
+    return stats
 
 
 def reviews_per_day(history: History, today: date, rollover: int, tz: tzinfo | None,

@@ -148,6 +148,12 @@ def render(stats: Stats, console: Console) -> None:
         render_readiness(stats, console)
     if stats.cases:
         render_cases(stats, console)
+    if stats.plan:
+        from .plan import Plan, describe
+
+        console.print()
+        console.print(Text("Plan", style="bold"))
+        console.print(Text(describe(Plan(**stats.plan))))
 
 
 def render_cases(stats: Stats, console: Console) -> None:

@@ -82,3 +82,21 @@ def test_a_past_interview_date_is_refused_when_set_and_never_blocks_stats(privat
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["readiness"] is None
     assert run("report", "-o", private_home / "r.html").returncode == 0
+
+
+def test_the_plan_gives_the_new_cards_a_day_to_see_every_core_card_and_warns_when_it_does_not_fit(private_home):
+    import math
+
+    assert run("config", "interview_date", "2026-12-21").returncode == 0  # 28 days after the test clock's day
+    cards = json.loads(run("list", "--json").stdout)
+    plan = json.loads(run("due", "--json").stdout)["plan"]
+    assert plan["days_left"] == 28
+    assert 0 < plan["unseen_core"] < len(cards)  # extended cards are left out
+    assert plan["new_per_day"] == math.ceil(plan["unseen_core"] / 27)
+    assert not plan["fits"] and "At most" in plan["advice"] and plan["peak_reviews"] > plan["review_limit"]
+    assert "warning: the plan does not fit" in run("due").stdout
+    run("config", "target_cases", "case-instagram-feed")
+    run("config", "reviews_per_day", "100000")
+    plan = json.loads(run("due", "--json").stdout)["plan"]
+    assert plan["fits"] and plan["unseen_target"] >= 20 and plan["advice"] == ""
+    assert "Plan" in run("stats").stdout

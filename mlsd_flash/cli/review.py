@@ -68,6 +68,12 @@ def due(app: App, deck_name, tag, as_json) -> None:
         for card_id, kind in kinds:
             per_deck.setdefault(cards.get(card_id).deck, {"new": 0, "learning": 0, "review": 0})[kind] += 1
         next_due = session.next_due_after_today()
+        plan = None
+        if app.settings.interview_date:
+            from ..plan import plan_for
+            from ..scheduler import to_ms
+
+            plan = plan_for(cards, history.states(), app.settings, to_ms(clock()), session.day.end)
     finally:
         history.close()
     totals = {k: sum(d[k] for d in per_deck.values()) for k in ("new", "learning", "review")}
@@ -75,7 +81,8 @@ def due(app: App, deck_name, tag, as_json) -> None:
 
     next_text = from_ms(next_due).isoformat() if next_due else None
     if as_json:
-        echo_json({"decks": per_deck, "total": totals, "next_due": next_text})
+        echo_json({"decks": per_deck, "total": totals, "next_due": next_text,
+                   "plan": plan._asdict() if plan else None})
         return
     for name, c in per_deck.items():
         click.echo(f"{name}: new {c['new']}, learning {c['learning']}, review {c['review']}")
@@ -84,3 +91,7 @@ def due(app: App, deck_name, tag, as_json) -> None:
         from datetime import datetime
 
         click.echo(f"Next due: {datetime.fromtimestamp(next_due / 1000).astimezone():%Y-%m-%d %H:%M}")
+    if plan:
+        from ..plan import describe
+
+        click.echo(describe(plan))
