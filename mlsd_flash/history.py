@@ -493,6 +493,20 @@ def check_file(path: Path) -> None:
         conn.close()
 
 
+def answers_in(path: Path) -> list[tuple[str, int, int, int | None, str | None]]:
+    """Every answer in another mlsd-flash history file (another device's), read only: (card id,
+    rating, time in ms, duration, origin)."""
+    check_file(path)
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        has_origin = any(r[1] == "origin" for r in conn.execute("PRAGMA table_info(reviews)"))
+        origin = "origin" if has_origin else "NULL"
+        return conn.execute(f"SELECT card_id, rating, reviewed_at, duration_ms, {origin} FROM reviews "
+                            "ORDER BY reviewed_at, id").fetchall()
+    finally:
+        conn.close()
+
+
 def _refuse_unknown(conn: sqlite3.Connection, shown: str) -> None:
     """Refuse a file written by a newer mlsd-flash or by another program, reading its schema in one
     snapshot (another process may be creating ours at this moment)."""

@@ -26,6 +26,7 @@ COMMANDS = {
     "add": ("personal", "add"),
     "edit": ("personal", "edit"),
     "export": ("exchange", "export"),
+    "import": ("exchange", "import_reviews"),
     "stats": ("progress", "stats"),
     "report": ("progress", "report"),
     "config": ("settings", "config"),

@@ -1,4 +1,4 @@
-"""Cards and reviews in and out: the Anki export."""
+"""Cards and reviews in and out: the Anki export, and reviews imported from Anki or another device."""
 
 from __future__ import annotations
 
@@ -64,3 +64,46 @@ def export(app: App, output: str | None, deck_name: str | None, tag: str | None,
                f"{len(result.decks)} decks ({result.changed} new or changed since the last export).")
     if checkout is not None and not no_personal and app.paths.personal_dir.is_dir():
         click.echo("Your own cards are not part of the repository's deck; use -o PATH to export them too.")
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_app
+def import_reviews(app: App, path: Path) -> None:
+    """Bring in reviews made elsewhere, once: an Anki export (a .colpkg, an .apkg exported with
+    scheduling, or a copy of collection.anki2) or another device's mlsd-flash history file.
+
+    The answers join your review log with their real times and ratings, and every card they touch
+    is rescheduled by replaying its log in time order. Importing the same file again adds nothing.
+    """
+    from ..anki_import import AnkiError, read_reviews
+    from ..history import HistoryError, answers_in, check_file
+    from ..scheduler import Scheduler
+    from .app import open_history
+    from .maintenance import backed_up
+
+    try:
+        check_file(path)
+        source, rows, skipped = "another mlsd-flash history", answers_in(path), {}
+    except HistoryError:
+        try:
+            found = read_reviews(path, set(app.deck().cards.ids))
+        except AnkiError as exc:
+            fail(f"{exc}; give an Anki export (.colpkg, .apkg with scheduling, collection.anki2) or an "
+                 "mlsd-flash history file")
+        source, rows, skipped = "Anki", found.rows, found.skipped
+    if app.paths.history_db.resolve() == path.resolve():
+        fail(f"{path} is your own history")
+    if rows:
+        backed_up(app, "import")
+    history = open_history(app)
+    try:
+        added, cards = history.add_reviews(rows, Scheduler(app.settings).replay_steps) if rows else (0, 0)
+    except HistoryError as exc:
+        fail(str(exc))
+    finally:
+        history.close()
+    click.echo(f"Imported {added} review{'s' if added != 1 else ''} of {cards} card{'s' if cards != 1 else ''} "
+               f"from {source} ({path.name}); {len(rows) - added} already present.")
+    for reason, count in sorted(skipped.items()):
+        click.echo(f"  skipped {count} {reason}")
