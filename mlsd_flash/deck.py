@@ -12,6 +12,7 @@ import itertools
 import marshal
 import mmap
 import os
+import re
 import sys
 import zlib
 from collections.abc import Iterator, Sequence
@@ -26,8 +27,34 @@ BUILTIN_IN_CHECKOUT = Path(__file__).parent.parent / "cards"
 
 
 def builtin_cards_dir() -> Path:
-    """The built-in deck: inside the installed wheel, or the checkout's `cards/` when developing."""
+    """The built-in deck: inside a checkout, its `cards/` (an edit shows in every command, however the
+    package was installed); elsewhere the installed wheel's copy, or the source tree's."""
+    checkout = find_checkout(Path.cwd())
+    if checkout is not None:
+        return checkout / "cards"
     return BUILTIN_IN_WHEEL if BUILTIN_IN_WHEEL.is_dir() else BUILTIN_IN_CHECKOUT
+
+
+def builtin_stamps_file() -> Path:
+    """The modification times the published deck was exported with (see export.py), shipped with
+    the built-in cards: the baseline that keeps an export to any path from touching unchanged notes."""
+    wheel = Path(__file__).parent / "builtin_stamps.json"
+    return wheel if wheel.is_file() else BUILTIN_IN_CHECKOUT.parent / "decks" / "mlsd-flash.stamps.json"
+
+
+def find_checkout(start: Path) -> Path | None:
+    """The mlsd-flash checkout holding `start` (a folder with our pyproject.toml and cards/), if any."""
+    for folder in [start, *start.parents]:
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and (folder / "cards").is_dir():
+            try:
+                text = pyproject.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if re.search(r'(?m)^name\s*=\s*"mlsd-flash"', text):
+                return folder
+    return None
+
 
 
 class Deck:

@@ -145,6 +145,14 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
+_MEDIA = re.compile(r"\[(sound:)", re.I)
+
+
+def escape_media(html: str) -> str:
+    """Anki plays `[sound:file]` wherever it appears in a field: in card text it is only text."""
+    return _MEDIA.sub(r"&#91;\1", html)
+
+
 def markdown(text: str) -> str:
     """A field's Markdown as HTML: raw HTML escaped, code highlighted, `$math$` as `\\(math\\)`.
 
@@ -367,6 +375,34 @@ class NoteSpec:
     digest: str = ""
 
 
+def personal_deck(deck: str) -> list[str]:
+    """A personal card's deck under `Personal` (a deck already called Personal is not doubled)."""
+    return [deck] if deck.split("::")[0].lower() == PERSONAL_DECK.lower() else [PERSONAL_DECK, deck]
+
+
+def numbered_decks(decks: Iterable[str]) -> dict[str, str]:
+    """Each deck path with every level numbered by its first appearance among its siblings, in deck
+    order (`Data::Sampling` -> `02 Data::03 Sampling`): Anki gathers new cards deck by deck in name
+    order, so numbered names make it show them in the framework's order, as the terminal does."""
+    rank: dict[tuple[str, ...], int] = {}
+    siblings: dict[tuple[str, ...], int] = {}
+    out: dict[str, str] = {}
+    for deck in decks:
+        if deck in out:
+            continue
+        parts = deck.split("::")
+        named = []
+        for i in range(len(parts)):
+            key = tuple(parts[: i + 1])
+            if key not in rank:
+                parent = key[:-1]
+                siblings[parent] = siblings.get(parent, 0) + 1
+                rank[key] = siblings[parent]
+            named.append(f"{rank[key]:02d} {parts[i]}")
+        out[deck] = "::".join(named)
+    return out
+
+
 def _is_personal(card: Card, builtin_dir: Path) -> bool:
     try:
         Path(card.path).resolve().relative_to(builtin_dir)
@@ -375,10 +411,14 @@ def _is_personal(card: Card, builtin_dir: Path) -> bool:
     return False
 
 
-def build_notes(cards: Iterable[Card], builtin_dir: Path, progress: Callable[[int], None] | None = None) -> list[NoteSpec]:
-    """Group cards into Anki notes (one per `anki_id`) with rendered fields, decks and tags."""
+def build_notes(cards: Iterable[Card], builtin_dir: Path, progress: Callable[[int], None] | None = None,
+                deck_names: dict[str, str] | None = None) -> list[NoteSpec]:
+    """Group cards into Anki notes (one per `anki_id`) with rendered fields, decks and tags.
+    `deck_names` numbers the built-in decks (see `numbered_decks`; by default, from `cards`)."""
     cards = list(cards)
     builtin_dir = Path(builtin_dir).resolve()
+    if deck_names is None:
+        deck_names = numbered_decks(c.deck for c in cards if not _is_personal(c, builtin_dir))
     case_notes = {c.note_id for c in cards if c.facet in _CASE_ONLY or c.question.startswith(f"Case: {c.title}. ")}
     personal_paths: dict[str, bool] = {}
     specs: dict[str, NoteSpec] = {}
@@ -391,7 +431,8 @@ def build_notes(cards: Iterable[Card], builtin_dir: Path, progress: Callable[[in
             continue
         if card.path not in personal_paths:
             personal_paths[card.path] = _is_personal(card, builtin_dir)
-        parts = [ROOT_DECK, PERSONAL_DECK, card.deck] if personal_paths[card.path] else [ROOT_DECK, card.deck]
+        parts = [ROOT_DECK, *personal_deck(card.deck)] if personal_paths[card.path] else \
+            [ROOT_DECK, deck_names.get(card.deck, card.deck)]
         tags = list(card.tags)
         tags.append(_area_tag(card.deck))
         if card.note_id in case_notes and card.facet in CASE_QUESTIONS:
@@ -400,12 +441,12 @@ def build_notes(cards: Iterable[Card], builtin_dir: Path, progress: Callable[[in
             tags.append("step::deep-dive")
         tags.extend(_source_tags(card.source))
         tags = list(dict.fromkeys(t for t in tags if t and not t.endswith("::")))
-        extra = markdown(card.extra)
-        source = _escape(card.source)
+        extra = escape_media(markdown(card.extra))
+        source = escape_media(_escape(card.source))
         if card.kind == "cloze":
-            fields = [card.anki_id, cloze_html(card.question), extra, source]
+            fields = [card.anki_id, escape_media(cloze_html(card.question)), extra, source]
         else:
-            fields = [card.id, markdown(card.question), markdown(card.answer), extra, source]
+            fields = [card.id, escape_media(markdown(card.question)), escape_media(markdown(card.answer)), extra, source]
         specs[card.anki_id] = NoteSpec(card.anki_id, card.kind, "::".join(parts), fields, tags, 1, len(specs))
         if progress:
             progress(1)
@@ -427,6 +468,11 @@ def _deck_id(name: str) -> int:
 
 def stamps_path(out: Path) -> Path:
     return out.with_name(out.name[:-5] + ".stamps.json" if out.name.endswith(".apkg") else out.name + ".stamps.json")
+
+
+def anki_search(anki_ids: list[str]) -> str:
+    """An Anki Browser search that finds the notes with these ids."""
+    return " OR ".join(f'"Id:{i}"' for i in anki_ids)
 
 
 def source_date_epoch() -> int | None:
@@ -492,6 +538,7 @@ class ExportResult:
     decks: list[str] = field(default_factory=list)
     changed: int = 0  # notes new or changed since the stamps were written
     epoch: int = 0
+    removed: list[str] = field(default_factory=list)  # notes in the last export that are gone now
 
 
 def progress_steps(cards: list[Card]) -> int:
@@ -505,22 +552,36 @@ def export_deck(
     builtin_dir: Path,
     epoch: int | None = None,
     progress: Callable[[int], None] | None = None,
+    stamps_file: Path | None = None,
+    baseline: dict | None = None,
+    whole: bool = True,
+    deck_names: dict[str, str] | None = None,
 ) -> ExportResult:
-    """Write `cards` to the package `out` (and its stamp file beside it).
+    """Write `cards` to the package `out`, and the notes' modification times to `stamps_file`
+    (default: beside the package, as the repository's deck keeps them).
 
     `builtin_dir` tells built-in cards from personal ones; `epoch` (default: `SOURCE_DATE_EPOCH`,
-    else now) is the modification time of new and changed notes and the base of the ids.
+    else now) is the modification time of new and changed notes and the base of the ids. A note
+    with no stamp of its own whose content matches `baseline` (the published deck's stamps) takes
+    the published time, so that an export anywhere never makes Anki rewrite an unchanged note.
+    With `whole` (no deck or tag filter), notes of the last export that are gone are reported in
+    `removed` and their stamps dropped.
     """
     out = Path(out)
     if epoch is None:
         epoch = source_date_epoch()
     if epoch is None:
         epoch = int(time.time())
-    specs = build_notes(cards, builtin_dir, progress)
-    spath = stamps_path(out)
+    specs = build_notes(cards, builtin_dir, progress, deck_names)
+    spath = stamps_file or stamps_path(out)
     stamps = read_stamps(spath)
     note_stamps: dict = stamps.get("notes", {})
     type_stamps: dict = stamps.get("notetypes", {})
+    for key, value in (baseline or {}).get("notes", {}).items():
+        note_stamps.setdefault(key, value)
+    for key, value in (baseline or {}).get("notetypes", {}).items():
+        type_stamps.setdefault(key, value)
+    previous = set(stamps.get("notes", {}))
 
     basic, cloze = note_types()
     for model in (basic, cloze):
@@ -544,16 +605,20 @@ def export_deck(
         deck.add_note(note)
         card_total += spec.cards
 
+    removed = sorted(previous - {spec.anki_id for spec in specs}) if whole else []
+    for key in removed:
+        del note_stamps[key]
     package = _Package(list(decks.values()))
     stamps_text = _stamps_json(epoch, type_stamps, note_stamps)
     prepare_output(out)
     try:
+        spath.parent.mkdir(parents=True, exist_ok=True)
         _write_package(package, out, epoch)
         _write_atomic(spath, stamps_text.encode())
     except OSError as exc:
         where = exc.filename or out
         raise ExportError(f"cannot write {where}: {exc.strerror or exc}") from None
-    return ExportResult(out, spath, len(specs), card_total, list(decks), changed, epoch)
+    return ExportResult(out, spath, len(specs), card_total, list(decks), changed, epoch, removed)
 
 
 def prepare_output(out: Path) -> None:
@@ -614,17 +679,3 @@ def _write_atomic(path: Path, data: bytes) -> None:
         if exc.filename == str(tmp):
             exc.filename = str(path)
         raise
-
-
-def find_checkout(start: Path) -> Path | None:
-    """The mlsd-flash checkout holding `start` (a folder with our pyproject.toml and cards/), if any."""
-    for folder in [start, *start.parents]:
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and (folder / "cards").is_dir():
-            try:
-                text = pyproject.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue
-            if re.search(r'(?m)^name\s*=\s*"mlsd-flash"', text):
-                return folder
-    return None

@@ -188,7 +188,7 @@ def test_fresh_collection_imports_the_deck(tmp_path, sources):
         assert set(notes) == {c.anki_id for c in cards}
 
         decks = {col.decks.name(card.did) for n in notes.values() for card in n.cards()}
-        assert decks == {"MLSD::Data::Sampling", "MLSD::Cases::Recommendation", "MLSD::Personal::Mine::Stuff"}
+        assert decks == {"MLSD::01 Data::01 Sampling", "MLSD::02 Cases::01 Recommendation", "MLSD::Personal::Mine::Stuff"}
 
         definition = notes["res/definition"]
         assert definition.note_type()["name"] == "MLSD Flash: basic"
@@ -345,7 +345,20 @@ def test_builtin_deck_imports_one_note_per_anki_id(tmp_path):
         assert col.note_count() == len({c.anki_id for c in cards}) == result.notes == len(log.new)
         assert col.card_count() == len(cards)
         names = set(col.decks.all_names())
-        assert {f"MLSD::{c.deck}" for c in cards} <= names
+        numbered = ex.numbered_decks(cards.decks)
+        assert {f"MLSD::{numbered[c.deck]}" for c in cards} <= names
+        # Anki's default options gather new cards deck by deck in name order: they come in ours.
+        position = {cid: i for i, cid in enumerate(c.id for c in cards)}
+        col.decks.select(col.decks.id_for_name("MLSD"))
+        queued = col.sched.get_queued_cards(fetch_limit=20).cards
+        # Anki's default sort shows each note's first card before its siblings (as the terminal holds
+        # siblings back): the first cards come in exactly the terminal's deck order.
+        firsts = [col.get_card(q.card.id) for q in queued if col.get_card(q.card.id).ord == 0]
+        got = [position.get(c.note()["Id"], position.get(c.note()["Id"] + "/c1")) for c in firsts]
+        first_of_note: dict[str, int] = {}
+        for i, c in enumerate(cards):
+            first_of_note.setdefault(c.anki_id, i)
+        assert len(got) >= 10 and got == sorted(first_of_note.values())[:len(got)]
     finally:
         col.close()
 
@@ -361,7 +374,8 @@ def test_export_command_end_to_end(tmp_path, private_home):
     result = run("export", cwd=work, env={"SOURCE_DATE_EPOCH": str(EPOCH)})
     assert result.returncode == 0, result.stderr
     out = work / "mlsd-flash.apkg"
-    assert out.is_file() and (work / "mlsd-flash.stamps.json").is_file()
+    assert out.is_file() and not (work / "mlsd-flash.stamps.json").exists()
+    assert (private_home / "export-stamps.json").is_file()  # the stamps live with your data, not the package
     assert result.stdout.startswith("Wrote mlsd-flash.apkg: ") and " notes, " in result.stdout
     cards = load([ROOT / "cards", private_home / "cards"]).cards
     assert f"{len({c.anki_id for c in cards})} notes, {len(cards)} cards" in result.stdout
@@ -419,12 +433,75 @@ def test_case_points_arrive_in_anki_in_the_case_deck_in_skeleton_order(tmp_path)
     try:
         import_package(col, out)
         anki_cards = sorted((col.get_card(cid) for cid in col.find_cards("")), key=lambda c: c.due)
-        assert {col.decks.name(c.did) for c in anki_cards} == {"MLSD::Toy::Cases"}
+        assert {col.decks.name(c.did) for c in anki_cards} == {"MLSD::01 Toy::01 Cases"}
         notes = [c.note() for c in anki_cards]
         assert [n["Id"] for n in notes] == ["case-toy/goal", "case-toy/task", "case-toy/two-tower",
                                             "case-toy/ranker", "case-toy/logq"]
         assert "step::framing" in notes[0].tags and "step::model" in notes[3].tags
         assert "step::deep-dive" in notes[4].tags
         assert notes[0]["Question"] == "Case: Toy feed ranking. What is the goal?"
+    finally:
+        col.close()
+
+
+def test_an_export_to_a_fresh_path_marks_nothing_unchanged_as_changed(tmp_path, private_home):
+    result = run("export", "-o", tmp_path / "fresh.apkg", "--no-personal", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "(0 new or changed since the last export)" in result.stdout  # the published deck's times
+
+
+def test_a_fresh_export_updates_in_anki_only_what_changed_and_keeps_the_users_edits(tmp_path, sources):
+    builtin, _ = sources
+    published = tmp_path / "published" / "deck.apkg"
+    ex.export_deck(cards_of(builtin), published, builtin, epoch=EPOCH)
+    col = new_collection(tmp_path / "c.anki2")
+    try:
+        import_package(col, published)
+        mine = notes_by_id(col)["res/why"]
+        mine["Extra"] = "My own mnemonic."  # the learner's edit in Anki
+        col.update_note(mine)
+        f = builtin / "02-data" / "sampling.yaml"
+        f.write_text(f.read_text(encoding="utf-8").replace("A *one-pass*", "A *single-pass*"), encoding="utf-8")
+        fresh = tmp_path / "elsewhere" / "new-name.apkg"  # a path never exported to, no stamps beside it
+        result = ex.export_deck(cards_of(builtin), fresh, builtin, epoch=EPOCH + 86_400,
+                                stamps_file=tmp_path / "data" / "export-stamps.json",
+                                baseline=ex.read_stamps(ex.stamps_path(published)))
+        assert result.changed == 1
+        log = import_package(col, fresh)
+        assert [n.fields[0] for n in log.updated] == ["res/definition"]
+        assert notes_by_id(col)["res/why"]["Extra"] == "My own mnemonic."
+    finally:
+        col.close()
+
+
+def test_anki_media_syntax_in_a_field_is_only_text(tmp_path):
+    builtin = tmp_path / "cards"
+    write(builtin / "01-x" / "a.yaml", """
+        deck: X
+        source: s
+        notes:
+          - id: media
+            concept: Media
+            definition: "Anki plays [sound:alarm.mp3] when it sees it."
+            why: w
+    """)
+    spec = next(s for s in ex.build_notes(cards_of(builtin), builtin) if s.anki_id == "media/definition")
+    assert "[sound:" not in spec.fields[2] and "&#91;sound:alarm.mp3]" in spec.fields[2]
+
+
+def test_inside_a_checkout_every_command_uses_its_cards(tmp_path, private_home):
+    """However mlsd-flash was installed, a learner who edits a built-in card in a checkout sees the edit."""
+    checkout = tmp_path / "clone"
+    write(checkout / "pyproject.toml", '[project]\nname = "mlsd-flash"\n')
+    write(checkout / "cards" / "02-data" / "sampling.yaml", BUILTIN.replace("A *one-pass*", "An *edited*"))
+    (checkout / "decks").mkdir()
+    inner = checkout / "cards" / "02-data"
+    assert "An *edited* algorithm" in run("show", "res/definition", cwd=inner).stdout
+    assert run("list", cwd=inner).stdout.count("\n") == len(load([checkout / "cards"]).cards)
+    assert run("export", cwd=checkout).returncode == 0
+    col = new_collection(tmp_path / "c.anki2")
+    try:
+        import_package(col, checkout / "decks" / "mlsd-flash.apkg")
+        assert notes_by_id(col)["res/definition"]["Answer"].startswith("An <em>edited</em>")
     finally:
         col.close()

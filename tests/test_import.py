@@ -134,3 +134,27 @@ def test_a_file_that_is_neither_is_one_line(private_home, tmp_path):
     result = run("import", junk)
     assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+def test_anki_takes_no_progress_into_notes_it_already_has(anki_collection, tmp_path):
+    """Why `export` carries no scheduling (docs/anki.md): Anki ignores progress for existing notes."""
+    from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition as Update
+
+    from test_export import ImportAnkiPackageRequest, ImportAnkiPackageOptions
+
+    answered = tmp_path / "answered.apkg"
+    anki_collection.export_anki_package(out_path=str(answered), limit=None, options=ExportAnkiPackageOptions(
+        with_scheduling=True, with_deck_configs=False, with_media=False, legacy=False))
+    (tmp_path / "other").mkdir()
+    other = Collection(str(tmp_path / "other" / "collection.anki2"))
+    try:
+        import_package(other, tmp_path / "deck.apkg")  # the same notes, never answered
+        for update in (Update.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER,
+                       Update.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_ALWAYS):
+            options = ImportAnkiPackageOptions(with_scheduling=True, update_notes=update,
+                                               update_notetypes=Update.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER)
+            other.import_anki_package(ImportAnkiPackageRequest(package_path=str(answered), options=options))
+            assert other.db.scalar("select count() from revlog") == 0
+            assert other.db.scalar("select count() from cards where type != 0") == 0
+    finally:
+        other.close()

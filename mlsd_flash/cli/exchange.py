@@ -25,8 +25,9 @@ def export(app: App, output: str | None, deck_name: str | None, tag: str | None,
     Re-importing a newer export updates the notes that changed and keeps your Anki history. Inside
     a checkout, the default output is the repository's deck (built-in cards only).
     """
-    from ..deck import builtin_cards_dir
-    from ..export import DEFAULT_NAME, ExportError, export_deck, find_checkout, prepare_output, progress_steps
+    from ..deck import builtin_cards_dir, builtin_stamps_file, find_checkout
+    from ..export import (DEFAULT_NAME, ExportError, anki_search, export_deck, prepare_output, progress_steps,
+                          read_stamps)
 
     checkout = find_checkout(Path.cwd()) if output is None else None
     if checkout is not None:
@@ -52,16 +53,34 @@ def export(app: App, output: str | None, deck_name: str | None, tag: str | None,
         fail(f"no deck named '{deck_name}'")
     if not cards:
         fail(f"no cards with tag '{tag}'" + (f" under deck '{deck_name}'" if deck_name else ""))
+    # The repository's deck keeps its stamps beside it; every other export keeps them with your data,
+    # starting from the published deck's, so no output path makes Anki rewrite an unchanged note.
+    from ..export import numbered_decks
+
+    # Built-in decks are numbered by the whole built-in deck's order, whatever part is exported.
+    options = {"whole": not (deck_name or tag), "deck_names": numbered_decks(app.deck([builtin]).cards.decks)}
+    if checkout is None:
+        try:
+            options.update(stamps_file=app.paths.data_dir / "export-stamps.json",
+                           baseline=read_stamps(builtin_stamps_file()))
+        except ExportError:
+            pass  # no published stamps: every note counts as new the first time
     try:
         if sys.stderr.isatty() and len(cards) >= 2000:
             with click.progressbar(length=progress_steps(cards), label="Exporting", file=sys.stderr) as bar:
-                result = export_deck(cards, output, builtin, progress=bar.update)
+                result = export_deck(cards, output, builtin, progress=bar.update, **options)
         else:
-            result = export_deck(cards, output, builtin)
+            result = export_deck(cards, output, builtin, **options)
     except ExportError as exc:
         fail(str(exc))
     click.echo(f"Wrote {display_path(result.path)}: {result.notes} notes, {result.cards} cards, "
                f"{len(result.decks)} decks ({result.changed} new or changed since the last export).")
+    if result.removed:
+        click.echo(f"{len(result.removed)} note{'s' if len(result.removed) != 1 else ''} of your last export "
+                   f"{'are' if len(result.removed) != 1 else 'is'} no longer in the deck; Anki keeps "
+                   f"{'them' if len(result.removed) != 1 else 'it'} until you delete {'them' if len(result.removed) != 1 else 'it'}. "
+                   f"Find {'them' if len(result.removed) != 1 else 'it'} in Anki's Browser with this search:")
+        click.echo(anki_search(result.removed))
     if checkout is not None and not no_personal and app.paths.personal_dir.is_dir():
         click.echo("Your own cards are not part of the repository's deck; use -o PATH to export them too.")
 
