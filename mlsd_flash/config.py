@@ -132,11 +132,11 @@ def _coerce(name: str, value):
                 raise ValueError("needs at least one step, e.g. '1m 10m'")
             return steps
         if name in ("maximum_interval", "new_per_day", "reviews_per_day", "day_starts_at", "interview_final_days"):
-            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-                raise ValueError("must be a whole number")
-            v = int(str(value).strip())
             low, high = {"maximum_interval": (1, 36500), "day_starts_at": (0, 23),
                          "interview_final_days": (0, 30)}.get(name, (0, 100000))
+            v = _whole_number(value)
+            if v is None:
+                raise ValueError(f"must be a whole number from {low} to {high}")
             if not low <= v <= high:
                 raise ValueError(f"must be between {low} and {high}")
             return v
@@ -184,15 +184,25 @@ def _coerce(name: str, value):
                     raise ValueError(f"'{item}' is not a whole number of minutes from 1 to 60")
                 minutes.append(int(item))
             return tuple(minutes)
-        if name == "card_dirs":
+        if name == "card_dirs":  # an empty item is no folder at all, never "." (the current folder)
             items = [value] if isinstance(value, str) else list(value or [])
-            return tuple(str(Path(str(v)).expanduser()) for v in items)
+            return tuple(str(Path(str(v).strip()).expanduser()) for v in items if v is not None and str(v).strip())
     except ValueError as exc:
         msg = str(exc)
         if msg.startswith(("could not convert", "invalid literal")):
             msg = "must be a number"
         raise ConfigError(f"{name} {msg} (got {value!r})") from None
     raise ConfigError(f"unknown setting '{name}' (known: {', '.join(DESCRIPTIONS)})")
+
+
+def _whole_number(value) -> int | None:
+    """An integer from the file (2, 2.0) or the command line ('2', '-5'); None for 2.5, 'abc' or true."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return int(value) if float(value).is_integer() else None
+    text = str(value).strip()
+    return int(text) if re.fullmatch(r"[+-]?\d+", text) else None
 
 
 def load_settings(config_file: Path) -> Settings:
@@ -229,6 +239,13 @@ def with_setting(settings: Settings, name: str, value) -> Settings:
     if name not in Settings._fields:
         raise ConfigError(f"unknown setting '{name}' (known: {', '.join(DESCRIPTIONS)})")
     return settings._replace(**{name: _coerce(name, value)})
+
+
+def without_setting(settings: Settings, name: str) -> Settings:
+    """`name` back at its default value."""
+    if name not in Settings._fields:
+        raise ConfigError(f"unknown setting '{name}' (known: {', '.join(DESCRIPTIONS)})")
+    return settings._replace(**{name: Settings._field_defaults[name]})
 
 
 def save_settings(config_file: Path, settings: Settings) -> None:

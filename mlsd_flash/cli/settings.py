@@ -8,19 +8,31 @@ from ..config import ConfigError
 from .app import App, echo_json, fail, pass_app
 
 
-@click.command()
+@click.command(context_settings={"ignore_unknown_options": True})  # `new_per_day -5` is a value, not an option
 @click.argument("name", required=False)
 @click.argument("value", required=False, nargs=-1)
+@click.option("--unset", is_flag=True, help="Restore NAME to its default.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @pass_app
-def config(app: App, name: str | None, value: tuple[str, ...], as_json: bool) -> None:
-    """Show the settings, or change one: `mlsd-flash config new_per_day 30`."""
-    from ..config import DESCRIPTIONS, save_settings, with_setting
+def config(app: App, name: str | None, value: tuple[str, ...], unset: bool, as_json: bool) -> None:
+    """Show the settings, or change one: `mlsd-flash config new_per_day 30`.
+
+    `config card_dirs A B` takes several folders, `config card_dirs ""` clears them, and
+    `config --unset NAME` restores a setting's default.
+    """
+    from ..config import DESCRIPTIONS, save_settings, with_setting, without_setting
 
     settings = app.settings
-    if name and value:
+    if unset and (not name or value):
+        fail("--unset takes one setting name and no value, e.g. `mlsd-flash config --unset new_per_day`")
+    if name and (value or unset):
         try:
-            settings = with_setting(settings, name, " ".join(value))
+            if unset:
+                settings = without_setting(settings, name)
+            elif name == "card_dirs":  # one folder per argument: a folder's name may hold spaces
+                settings = with_setting(settings, name, _card_dirs(value))
+            else:
+                settings = with_setting(settings, name, " ".join(value))
         except ConfigError as exc:
             fail(str(exc))
         if name == "interview_date" and settings.interview_date:
@@ -45,9 +57,28 @@ def config(app: App, name: str | None, value: tuple[str, ...], as_json: bool) ->
         click.echo(click.style(f"# file: {app.paths.config_file}", dim=True))
 
 
+def _card_dirs(values: tuple[str, ...]) -> list[str]:
+    """Existing folders as absolute paths, so the setting means the same from any working folder.
+    Empty arguments are dropped: `config card_dirs ""` clears the list."""
+    import os
+    from pathlib import Path
+
+    folders = []
+    for value in values:
+        if not value.strip():
+            continue
+        path = Path(value.strip()).expanduser()
+        if not path.is_dir():
+            fail(f"card_dirs: {value}: {'not a folder' if path.exists() else 'no such folder'}; nothing changed")
+        folders.append(os.path.abspath(path))
+    return list(dict.fromkeys(folders))
+
+
 def _format_setting(value) -> str:
-    if isinstance(value, list):
-        return " ".join(map(str, value)) if value else "(none)"
+    if isinstance(value, list):  # quoted as a shell would need them: a folder may have spaces
+        import shlex
+
+        return " ".join(shlex.quote(str(v)) for v in value) if value else "(none)"
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
