@@ -4,12 +4,23 @@ MLSD_FLASH_HOME, what `add` refuses, and decks or tags that match nothing."""
 from __future__ import annotations
 
 import json
+import os
+import stat
+
+import pytest
 
 from conftest import run
 
 
 def settings_file(home):
     return home / "config.yaml"
+
+
+def workdir(tmp_path):
+    """An empty working folder (tmp_path also holds the private home)."""
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    return work
 
 
 # ---------------------------------------------------------------------------------------------
@@ -66,3 +77,47 @@ def test_a_negative_or_fractional_number_names_the_allowed_values(private_home):
     settings_file(private_home).parent.mkdir(parents=True)
     settings_file(private_home).write_text("maximum_interval: 30.0\n")  # a whole number written as a float
     assert json.loads(run("config", "--json").stdout)["maximum_interval"] == 30
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Outputs: '-' for the report, and never a device, a folder or an empty name
+
+
+def test_report_to_standard_output(private_home, tmp_path):
+    result = run("report", "-o", "-", cwd=workdir(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.lstrip().lower().startswith("<!doctype html") and result.stdout.rstrip().endswith("</html>")
+    assert "Wrote" not in result.stdout + result.stderr and not list(workdir(tmp_path).iterdir())
+
+
+@pytest.mark.parametrize("output, message", [
+    ("/dev/null", "Error: -o /dev/null is not a regular file; give the name of a file to write"),
+    ("/dev/stdout", "Error: -o /dev/stdout is not a regular file; give the name of a file to write"),
+    ("/dev/no-such-device", "Error: -o /dev/no-such-device is in /dev, the folder of devices; give the name of a "
+                            "file to write"),
+    ("", "Error: -o: give the name of a file to write"),
+    ("a-folder", "Error: -o a-folder is a folder; give the name of a file to write"),
+])
+def test_report_refuses_what_is_not_a_regular_file(private_home, tmp_path, output, message):
+    work = workdir(tmp_path)
+    (work / "a-folder").mkdir()
+    before = sorted(os.listdir("/dev"))
+    result = run("report", "-o", output, cwd=work)
+    assert (result.returncode, result.stderr) == (1, message + "\n")
+    assert sorted(os.listdir("/dev")) == before and stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert not list((work / "a-folder").iterdir()) and os.listdir(work) == ["a-folder"]
+
+
+@pytest.mark.parametrize("output, message", [
+    ("-", "Error: -o -: an Anki package is a zip file, not text for the terminal; give a file or folder name"),
+    ("/dev/null", "Error: -o /dev/null is not a regular file; give the name of a file to write"),
+    ("/dev/stdout", "Error: -o /dev/stdout is not a regular file; give the name of a file to write"),
+    ("/dev", "Error: -o /dev/mlsd-flash.apkg is in /dev, the folder of devices; give the name of a file to write"),
+    ("", "Error: -o: give the name of a file to write"),
+])
+def test_export_refuses_standard_output_and_devices(private_home, tmp_path, output, message):
+    before = sorted(os.listdir("/dev"))
+    result = run("export", "-o", output, cwd=workdir(tmp_path))
+    assert (result.returncode, result.stderr) == (1, message + "\n")
+    assert sorted(os.listdir("/dev")) == before and stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert not list(workdir(tmp_path).iterdir())

@@ -53,6 +53,23 @@ def fail(message: str) -> None:
     raise click.ClickException(message)
 
 
+def output_file(value: str, option: str = "-o") -> Path:
+    """The file an output option names, or a one-line error when it cannot be a regular file that
+    we replace: an empty name, a folder, or a device such as /dev/null or /dev/stdout (replacing a
+    device would put a file in its place, and its temporary file would land in /dev)."""
+    import os
+
+    if not value.strip():
+        fail(f"{option}: give the name of a file to write")
+    path = Path(value).expanduser()
+    under_dev = any(p == "/dev" or p.startswith("/dev/") for p in (os.path.abspath(path), os.path.realpath(path)))
+    if under_dev or (path.exists() and not path.is_file()):
+        what = ("is a folder" if path.is_dir() else "is not a regular file" if path.exists()
+                else "is in /dev, the folder of devices")
+        fail(f"{option} {value} {what}; give the name of a file to write")
+    return path
+
+
 def echo_json(value) -> None:
     import json  # only for --json: a review's start does not pay for it
 

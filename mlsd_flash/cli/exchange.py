@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..problems import display_path
-from .app import App, fail, pass_app
+from .app import App, fail, output_file, pass_app
 
 
 @click.command("export")
@@ -29,6 +29,8 @@ def export(app: App, output: str | None, deck_name: str | None, tag: str | None,
     from ..export import (DEFAULT_NAME, ExportError, anki_search, export_deck, prepare_output, progress_steps,
                           read_stamps)
 
+    if output == "-":
+        fail("-o -: an Anki package is a zip file, not text for the terminal; give a file or folder name")
     checkout = find_checkout(Path.cwd()) if output is None else None
     if checkout is not None:
         output, builtin = checkout / "decks" / DEFAULT_NAME, checkout / "cards"
@@ -36,10 +38,10 @@ def export(app: App, output: str | None, deck_name: str | None, tag: str | None,
         builtin = builtin_cards_dir()
         if output is None:
             output = Path(DEFAULT_NAME)
-        elif output.endswith(("/", os.sep)) or Path(output).is_dir():
-            output = Path(output) / DEFAULT_NAME
+        elif output.strip() and (output.endswith(("/", os.sep)) or Path(output).is_dir()):
+            output = output_file(str(Path(output) / DEFAULT_NAME))
         else:
-            output = Path(output)
+            output = output_file(output)  # not a device such as /dev/null, nor an empty name
     try:
         prepare_output(output)  # before loading the cards: a bad path fails fast
     except ExportError as exc:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from .app import App, echo_json, fail, pass_app, review_cards
+from .app import App, echo_json, fail, output_file, pass_app, review_cards
 
 
 def _stats_figures(app: App, deck_name: str | None, days: int, on_date: str | None):
@@ -71,20 +69,25 @@ def stats(app: App, deck_name, days, on_date, as_json) -> None:
 
 
 @click.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"),
-              show_default=True, help="Where to write the HTML page.")
+@click.option("-o", "--output", default="report.html", show_default=True,
+              help="Where to write the HTML page ('-' for standard output).")
 @click.option("--deck", "deck_name", help="Only cards under this deck path.")
 @click.option("--days", type=click.IntRange(7, 3660), default=365, show_default=True,
               help="Days of history in the heatmap.")
 @click.option("--on", "on_date", metavar="DATE",
               help="Predict readiness for this date (YYYY-MM-DD); default: the interview_date setting.")
 @pass_app
-def report(app: App, output: Path, deck_name, days, on_date) -> None:
+def report(app: App, output: str, deck_name, days, on_date) -> None:
     """Write the stats as one self-contained HTML page (inline SVG charts, no network needed)."""
     from ..report import render_html
 
+    path = None if output == "-" else output_file(output)  # before the figures: a bad path fails fast
     figures = _stats_figures(app, deck_name, days, on_date)
     html = render_html(figures)
+    if path is None:  # the page itself is the output, so no "Wrote" line
+        click.echo(html, nl=not html.endswith("\n"))
+        return
+    output = path
     try:
         tmp = output.with_name(output.name + ".tmp")
         tmp.write_text(html, encoding="utf-8")
