@@ -9,7 +9,7 @@ import stat
 
 import pytest
 
-from conftest import run
+from conftest import SAMPLE, run, write
 
 
 def settings_file(home):
@@ -120,4 +120,37 @@ def test_export_refuses_standard_output_and_devices(private_home, tmp_path, outp
     result = run("export", "-o", output, cwd=workdir(tmp_path))
     assert (result.returncode, result.stderr) == (1, message + "\n")
     assert sorted(os.listdir("/dev")) == before and stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert not list(workdir(tmp_path).iterdir())
+
+
+# ---------------------------------------------------------------------------------------------
+# 7. A deck or tag that matches nothing
+
+
+TAGGED = """
+deck: Toy::Tagged
+tags: [toy-tag]
+source: Toy notes
+notes:
+  - id: toy-tagged
+    concept: A tagged thing
+    definition: A thing with a tag of its own.
+"""
+
+
+@pytest.mark.parametrize("command", [["due"], ["review"], ["stats"], ["export", "-o", "out.apkg"]])
+def test_a_deck_or_tag_that_matches_nothing_suggests_the_closest(private_home, tmp_path, command):
+    write(private_home / "cards" / "mine.yaml", SAMPLE)
+    write(private_home / "cards" / "tagged.yaml", TAGGED)
+    deck = run(*command, "--deck", "toy::samplng", cwd=workdir(tmp_path))
+    assert deck.returncode == 1
+    assert deck.stderr.startswith("Error: no deck named 'toy::samplng'; did you mean Toy::Sampling")
+    assert len(deck.stderr.splitlines()) == 1
+    if "stats" in command:
+        return  # no --tag
+    tag = run(*command, "--tag", "Toy-Tagg", cwd=workdir(tmp_path))
+    assert tag.returncode == 1
+    assert tag.stderr.startswith("Error: no cards with tag 'Toy-Tagg'; did you mean toy-tag")
+    both = run(*command, "--deck", "Toy::Cases", "--tag", "toy-tag", cwd=workdir(tmp_path))
+    assert both.stderr == "Error: no cards with tag 'toy-tag' under deck 'Toy::Cases'\n"
     assert not list(workdir(tmp_path).iterdir())

@@ -108,12 +108,43 @@ def review_cards(app: App, deck_name: str | None, tag: str | None):
         click.echo(click.style(f"warning: {len(deck.problems)} problem(s) in {', '.join(files)} "
                                f"(first: {first}); reviewing the valid cards. Run `mlsd-flash check`.",
                                fg="yellow"), err=True)
+    return deck, select_cards(app, deck, deck_name, tag)
+
+
+def select_cards(app: App, deck, deck_name: str | None, tag: str | None):
+    """The cards under `deck_name` with `tag`. A deck or tag that matches nothing is an error naming
+    the closest decks or tags, worded the same by every command that selects cards."""
+    deck = deck if deck is not None else app.deck()
     cards = deck.select(deck_name, tag)
-    if deck_name and not cards:
-        fail(f"no cards in deck '{deck_name}'")
-    if tag and not cards:
-        fail(f"no cards with tag '{tag}'")
-    return deck, cards
+    if cards or not (deck_name or tag):
+        return cards
+    if deck_name and not deck.select(deck_name):
+        fail(f"no deck named '{deck_name}'" + _did_you_mean(deck_name, _levels(deck.cards.decks)))
+    if tag and not deck.select(None, tag):
+        fail(f"no cards with tag '{tag}'" + _did_you_mean(tag, _levels(t for ts in set(deck.cards.tags) for t in ts)))
+    in_deck = deck.select(deck_name).tags
+    fail(f"no cards with tag '{tag}' under deck '{deck_name}'"
+         + _did_you_mean(tag, _levels(t for ts in set(in_deck) for t in ts)))
+
+
+def _levels(names) -> list[str]:
+    """Every name and each of its '::' parents, as `--deck` and `--tag` match them."""
+    found: dict[str, None] = {}
+    for name in set(names):
+        parts = name.split("::")
+        for i in range(1, len(parts) + 1):
+            found["::".join(parts[:i])] = None
+    return sorted(found)
+
+
+def _did_you_mean(wanted: str, names: list[str]) -> str:
+    import difflib
+
+    by_lower: dict[str, str] = {}
+    for name in names:
+        by_lower.setdefault(name.lower(), name)
+    close = difflib.get_close_matches(wanted.lower().strip(), list(by_lower), n=3)
+    return f"; did you mean {', '.join(by_lower[c] for c in close)}?" if close else ""
 
 
 def orphan_rows(app: App, deck) -> list[dict]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..problems import display_path
-from .app import App, fail, output_file, pass_app
+from .app import App, fail, output_file, pass_app, select_cards
 
 
 @click.command("export")
@@ -50,11 +50,9 @@ def export(app: App, output: str | None, deck_name: str | None, tag: str | None,
     if deck.problems:
         count = len(deck.problems)
         fail(f"{count} problem{'s' if count != 1 else ''} in the cards; run 'mlsd-flash check' to see them")
-    cards = deck.select(deck_name, tag)
-    if deck_name and not deck.select(deck_name):
-        fail(f"no deck named '{deck_name}'")
+    cards = select_cards(app, deck, deck_name, tag)
     if not cards:
-        fail(f"no cards with tag '{tag}'" + (f" under deck '{deck_name}'" if deck_name else ""))
+        fail("no cards to export")
     # The repository's deck keeps its stamps beside it; every other export keeps them with your data,
     # starting from the published deck's, so no output path makes Anki rewrite an unchanged note.
     from ..export import numbered_decks
