@@ -37,10 +37,15 @@ class Paths(NamedTuple):
         return self.personal_dir / "personal.yaml"
 
 
-def resolve_paths(data_dir: str | os.PathLike | None = None) -> Paths:
+def resolve_paths(data_dir: str | os.PathLike | None = None, source: str | None = None) -> Paths:
+    """The paths under `data_dir` (from `source`: MLSD_FLASH_HOME or --data-dir), else the platform's.
+
+    A data folder that cannot be one (a file, or inside a file) is a ConfigError naming where it came
+    from, since that is what the user has to change."""
     base = data_dir or os.environ.get(HOME_ENV)
     if base:
         base = Path(base).expanduser()
+        check_data_dir(base, source or ("--data-dir" if data_dir else HOME_ENV))
         return Paths(base, base / "config.yaml", base / "cache")
     import platformdirs
 
@@ -49,6 +54,23 @@ def resolve_paths(data_dir: str | os.PathLike | None = None) -> Paths:
         Path(platformdirs.user_config_dir(APP, appauthor=False)) / "config.yaml",
         Path(platformdirs.user_cache_dir(APP, appauthor=False)),
     )
+
+
+def named_by(source: str, folder: Path) -> str:
+    """How the user wrote the data folder: `MLSD_FLASH_HOME=/x` or `--data-dir /x`."""
+    return f"{source}={folder}" if source == HOME_ENV else f"{source} {folder}"
+
+
+def check_data_dir(base: Path, source: str) -> None:
+    """Refuse a data folder that is a file or lies inside one; a missing folder is made when needed."""
+    for folder in (base, *base.parents):
+        if folder.is_dir():
+            return
+        if os.path.lexists(folder):
+            what = "a file" if folder.is_file() else "not a folder"
+            where = "it is" if folder == base else f"{folder} is"
+            raise ConfigError(f"{named_by(source, base)} cannot be the data folder: {where} {what}; "
+                              "point it at a folder")
 
 
 _STEP = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")

@@ -154,3 +154,49 @@ def test_a_deck_or_tag_that_matches_nothing_suggests_the_closest(private_home, t
     both = run(*command, "--deck", "Toy::Cases", "--tag", "toy-tag", cwd=workdir(tmp_path))
     assert both.stderr == "Error: no cards with tag 'toy-tag' under deck 'Toy::Cases'\n"
     assert not list(workdir(tmp_path).iterdir())
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. Errors caused by MLSD_FLASH_HOME name it
+
+
+@pytest.mark.parametrize("command", [["due"], ["review"], ["config", "new_per_day", "3"], ["add", "-q", "Q?", "-a", "A."],
+                                     ["add", "--edit"]])
+def test_a_data_folder_inside_a_file_names_mlsd_flash_home(tmp_path, command):
+    write(tmp_path / "a-file", "x")
+    home = tmp_path / "a-file" / "data"
+    result = run(*command, env={"MLSD_FLASH_HOME": str(home)})
+    assert (result.returncode, result.stderr) == (
+        1, f"Error: MLSD_FLASH_HOME={home} cannot be the data folder: {tmp_path / 'a-file'} is a file; "
+           "point it at a folder\n")
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc, where no folder can be made")
+@pytest.mark.parametrize("command", [["review"], ["config", "new_per_day", "3"], ["add", "-q", "Q?", "-a", "A."]])
+def test_a_data_folder_that_cannot_be_made_names_mlsd_flash_home(command):
+    home = "/proc/self/no-such-data"
+    result = run(*command, env={"MLSD_FLASH_HOME": home})
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("Error: cannot create ") and f"it comes from MLSD_FLASH_HOME={home}" in result.stderr
+    by_option = run("--data-dir", home, *command)
+    assert f"it comes from --data-dir {home}: point it at a folder you can write" in by_option.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
+def test_an_unwritable_data_folder_names_mlsd_flash_home(tmp_path):
+    home = tmp_path / "locked"
+    home.mkdir(mode=0o500)
+    result = run("config", "new_per_day", "3", env={"MLSD_FLASH_HOME": str(home)})
+    assert result.stderr == (f"Error: cannot write in the data folder {home}; it comes from MLSD_FLASH_HOME={home}: "
+                             "point it at a folder you can write\n")
+
+
+def test_a_data_folder_that_is_a_file_names_mlsd_flash_home(tmp_path, monkeypatch):
+    from mlsd_flash.config import ConfigError, resolve_paths
+
+    write(tmp_path / "a-file", "x")
+    monkeypatch.setenv("MLSD_FLASH_HOME", str(tmp_path / "a-file"))
+    with pytest.raises(ConfigError, match=r"^MLSD_FLASH_HOME=.*a-file cannot be the data folder: it is a file"):
+        resolve_paths()
+    with pytest.raises(ConfigError, match=r"^--data-dir .*a-file cannot be the data folder: it is a file"):
+        resolve_paths(str(tmp_path / "a-file"), "--data-dir")

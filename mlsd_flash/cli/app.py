@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
-from ..config import ConfigError, Paths, Settings, load_settings, resolve_paths
+from ..config import ConfigError, Paths, Settings, load_settings, named_by, resolve_paths
 from ..problems import display_path
 
 
@@ -16,9 +18,27 @@ class App:
     opened: App | None = None  # the command's app, for the one-line error of a history damaged mid-command
 
     def __init__(self, data_dir: str | None):
-        self.paths: Paths = resolve_paths(data_dir)
+        self.source = _data_dir_source(data_dir)  # where the data folder was named, if anywhere
+        try:
+            self.paths: Paths = resolve_paths(data_dir, self.source)
+        except ConfigError as exc:
+            fail(str(exc))
         self._settings: Settings | None = None
         App.opened = self
+
+    def ensure_data_dir(self, folder: Path | None = None) -> None:
+        """Make the data folder (or `folder`) before the first write, failing in one line that names
+        MLSD_FLASH_HOME or --data-dir when they chose a place that cannot hold it."""
+        folder = folder or self.paths.data_dir
+        hint = (f"; it comes from {named_by(self.source, self.paths.data_dir)}: point it at a folder you can write"
+                if self.source else "")
+        what = f"the data folder {folder}" if folder == self.paths.data_dir else str(folder)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            fail(f"cannot create {what} ({exc.strerror or exc}){hint}")
+        if not os.access(folder, os.W_OK):
+            fail(f"cannot write in {what}{hint}")
 
     @property
     def settings(self) -> Settings:
@@ -49,6 +69,18 @@ class App:
 pass_app = click.make_pass_decorator(App)
 
 
+def _data_dir_source(data_dir: str | None) -> str | None:
+    """'--data-dir' or 'MLSD_FLASH_HOME' when one of them named the data folder, else None."""
+    from ..config import HOME_ENV
+
+    if not data_dir:
+        return HOME_ENV if os.environ.get(HOME_ENV) else None
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.get_parameter_source("data_dir") is ParameterSource.COMMANDLINE:
+        return "--data-dir"
+    return HOME_ENV if os.environ.get(HOME_ENV) == data_dir else "--data-dir"
+
+
 def fail(message: str) -> None:
     raise click.ClickException(message)
 
@@ -57,8 +89,6 @@ def output_file(value: str, option: str = "-o") -> Path:
     """The file an output option names, or a one-line error when it cannot be a regular file that
     we replace: an empty name, a folder, or a device such as /dev/null or /dev/stdout (replacing a
     device would put a file in its place, and its temporary file would land in /dev)."""
-    import os
-
     if not value.strip():
         fail(f"{option}: give the name of a file to write")
     path = Path(value).expanduser()
@@ -79,6 +109,8 @@ def echo_json(value) -> None:
 def open_history(app: App, create: bool = True):
     from ..history import HistoryError, open_history as open_db
 
+    if create:
+        app.ensure_data_dir(app.paths.history_db.parent)
     try:
         history = open_db(app.paths.history_db, create=create)
     except HistoryError as exc:

@@ -111,6 +111,8 @@ def add(app: App, question, answer, cloze_text, deck_name, tags, extra, source, 
             tags = (click.prompt("Tags (space-separated, optional)", default="", show_default=False),)
     deck_name = known_deck(deck.cards, deck_name or DEFAULT_DECK)
     tag_list = parse_tags(tags)
+    if target == app.paths.personal_file:
+        app.ensure_data_dir(target.parent)
     try:
         with locked(target):  # read, check and write as one step: a concurrent add waits
             taken = _taken_note_ids(app, deck, target)
@@ -141,6 +143,7 @@ def _add_with_editor(app: App, target: Path, deck_name: str | None) -> None:
     deck = app.deck()
     default_deck = known_deck(deck.cards, deck_name) if deck_name else DEFAULT_DECK
     draft = app.paths.data_dir / "add-draft.yaml"
+    app.ensure_data_dir()
     shown = display_path(draft)
     if draft.exists():
         click.echo(f"Opening your unsaved draft {shown} (delete it to start afresh).", err=True)

@@ -37,6 +37,7 @@ def config(app: App, name: str | None, value: tuple[str, ...], unset: bool, as_j
             fail(str(exc))
         if name == "interview_date" and settings.interview_date:
             _refuse_past(settings.interview_date)
+        app.ensure_data_dir(app.paths.config_file.parent)
         try:
             save_settings(app.paths.config_file, settings)
         except OSError as exc:
