@@ -115,9 +115,9 @@ class History:
         finally:
             cursor.close()
 
-    def due_count(self, card_ids: Container[str], before_ms: int) -> int:
-        """How many of `card_ids` are due before `before_ms`."""
-        rows = self.conn.execute("SELECT card_id FROM cards WHERE due < ?", (before_ms,))
+    def due_count(self, card_ids: Container[str], before_ms: int, from_ms: int = 0) -> int:
+        """How many of `card_ids` are due from `from_ms` and before `before_ms`."""
+        rows = self.conn.execute("SELECT card_id FROM cards WHERE due >= ? AND due < ?", (from_ms, before_ms))
         return sum(1 for (card_id,) in rows if card_id in card_ids)
 
     def state(self, card_id: str) -> CardState | None:

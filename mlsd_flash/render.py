@@ -2,7 +2,8 @@
 
 A small renderer over markdown-it-py tokens rather than rich's Markdown, because the review must
 paint its first question within a budget that importing rich.markdown (about 100 ms) would eat.
-Raw HTML is shown as text. Math (`$...$`) is kept as written.
+Raw HTML is shown as text. Math (`$...$`) is shown as readable Unicode (Greek letters, sub- and
+superscripts, fractions as a/b) through the `unicodeit` library.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def render(text: str, width: int = 80, color: bool = True) -> str:
     pending_item = False
 
     def restore(s: str) -> str:
-        return _RESTORE.sub(lambda m: style(maths[int(m.group(1))], CYAN), s)
+        return _RESTORE.sub(lambda m: style(math_text(maths[int(m.group(1))][1:-1]), CYAN), s)
 
     for i, tok in enumerate(tokens):
         t = tok.type
@@ -103,6 +104,28 @@ def render(text: str, width: int = 80, color: bool = True) -> str:
     while lines and not lines[-1]:
         lines.pop()
     return "\n".join(lines)
+
+
+_WRAPPER = re.compile(r"\\(?:mathrm|text|operatorname|mathbf|mathit|textbf|textit|boldsymbol)\{([^{}]*)\}")
+_FUNCTION = re.compile(r"\\(log|ln|exp|max|min|sin|cos|tan|arg|lim|sup|inf|det|Pr|argmax|argmin)(?![a-zA-Z])")
+_FRACTION = re.compile(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}")
+_LEFTOVER = re.compile(r"([√^_])\{([^{}]*)\}")
+_SPACING = re.compile(r"\\[,;:! ]|\\q?quad|\\left|\\right")
+
+
+def math_text(latex: str) -> str:
+    """LaTeX as readable Unicode: `\\alpha` is α, `x_i^2` is xᵢ², `\\frac{a}{b}` is a/b."""
+    import unicodeit
+
+    def group(x: str) -> str:
+        return x if re.fullmatch(r"[\w.]+|\\[a-zA-Z]+", x.strip()) else f"({x})"
+
+    text = _SPACING.sub(" ", _FUNCTION.sub(r"\1", _WRAPPER.sub(r"\1", latex)))
+    while _FRACTION.search(text):
+        text = _FRACTION.sub(lambda m: f"{group(m.group(1))}/{group(m.group(2))}", text)
+    text = unicodeit.replace(text)
+    text = _LEFTOVER.sub(lambda m: m.group(1) + group(m.group(2)), text)  # what has no Unicode form: x^(...)
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def restore_raw(s: str, maths: list[str]) -> str:

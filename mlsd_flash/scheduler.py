@@ -224,6 +224,7 @@ class Queue(NamedTuple):
     learning: list[str]  # ids of cards in learning or relearning, ordered by due time
     main: list[str]  # ids of reviews due today mixed with new cards up to the day's limit
     new: list[str]  # which of `main` are new cards, in deck order (or random)
+    held_back: int = 0  # cards that would have come today but wait: a sibling was shown first
 
 
 def build_queue(cards: Cards, states: dict[str, Due], counts: TodayCounts, buried: set[str],
@@ -243,7 +244,8 @@ def build_queue(cards: Cards, states: dict[str, Due], counts: TodayCounts, burie
                      if s.state == REVIEW and s.due < day.end and cid in position and cid not in buried)
     notes_seen = set(counts.notes_seen) | {note_of(cid) for _, cid in learning}
     review_room = max(0, settings.reviews_per_day - counts.reviews_done)
-    due_reviews = _one_per_note((cid for _, cid in reviews), notes_seen, review_room)
+    held: list[int] = [0]
+    due_reviews = _one_per_note((cid for _, cid in reviews), notes_seen, review_room, held)
     new_room = max(0, (settings.new_per_day if new_limit is None else new_limit) - counts.new_done)
     # Set algebra runs in C; only the unseen cards are put back in order: target cases first, then core,
     # then extended cards, each in deck order.
@@ -252,8 +254,8 @@ def build_queue(cards: Cards, states: dict[str, Due], counts: TodayCounts, burie
         import random
 
         (rng or random.Random()).shuffle(unseen)
-    new_cards = _one_per_note(unseen, notes_seen, new_room)
-    return Queue([cid for _, cid in learning], _interleave(due_reviews, new_cards), new_cards)
+    new_cards = _one_per_note(unseen, notes_seen, new_room, held)
+    return Queue([cid for _, cid in learning], _interleave(due_reviews, new_cards), new_cards, held[0])
 
 
 def new_card_order(cards: Cards, target_cases: Iterable[str] = ()):
@@ -272,7 +274,8 @@ def new_card_order(cards: Cards, target_cases: Iterable[str] = ()):
     return key
 
 
-def _one_per_note(card_ids: Iterable[str], seen_notes: set[str], limit: int) -> list[str]:
+def _one_per_note(card_ids: Iterable[str], seen_notes: set[str], limit: int, held: list[int]) -> list[str]:
+    """Up to `limit` cards, at most one per note; `held[0]` counts the siblings passed over."""
     out = []
     for card_id in card_ids:
         if len(out) >= limit:
@@ -281,6 +284,8 @@ def _one_per_note(card_ids: Iterable[str], seen_notes: set[str], limit: int) -> 
         if note_id not in seen_notes:
             seen_notes.add(note_id)
             out.append(card_id)
+        else:
+            held[0] += 1
     return out
 
 

@@ -56,9 +56,12 @@ class Session:
         self.day: Day = day_of(now, self.settings.day_starts_at, tz)
         states = self.history.active_states(self.day.end)
         counts = today_counts(self.history.answers_since(self.day.start))
-        self.queue: Queue = build_queue(self.cards, states, counts, self.history.buried(to_ms(now)),
-                                        self.settings, self.day, new_limit,
-                                        seen=self.history.reviewed_card_ids())
+        buried = self.history.buried(to_ms(now))
+        seen = self.history.reviewed_card_ids()
+        if buried:  # a buried new card has used its place in today's new cards, in every view of today
+            counts = counts._replace(new_done=counts.new_done + len(buried - set(seen)))
+        self.queue: Queue = build_queue(self.cards, states, counts, buried, self.settings, self.day, new_limit,
+                                        seen=seen)
         self._learning_due = {cid: states[cid].due for cid in self.queue.learning}
         self._new_ids = set(self.queue.new)
         if in_final_days(settings, self.day):
@@ -121,8 +124,8 @@ class Session:
         return None if first is None else max(first, self.day.end)
 
     def due_tomorrow(self) -> int:
-        """Seen cards due before the end of tomorrow (new cards not counted)."""
-        return self.history.due_count(self.cards.positions(), self.day.end + 86_400_000)
+        """Seen cards that fall due tomorrow (new cards not counted)."""
+        return self.history.due_count(self.cards.positions(), self.day.end + 86_400_000, self.day.end)
 
     def is_edited(self, card: Card) -> bool:
         """Whether the card's text changed since it was last answered."""
@@ -156,7 +159,8 @@ class Session:
         self.current = None
 
     def bury(self) -> None:
-        """Hide the current card until the next day starts."""
+        """Hide the current card until the next day starts (a new card keeps its place in the day's
+        new-card limit, so the counts stay what `due` and the next session say)."""
         card = self.current
         assert card is not None
         self.history.bury(card.id, self.day.end)

@@ -34,12 +34,14 @@ def run(*args, input: str | None = None, cwd=None, env=None, timeout=60) -> subp
                           capture_output=True, cwd=cwd, env=full_env, timeout=timeout)
 
 
-def spawn(*args, env=None, timeout=30, dimensions=(40, 120)):
-    """Start the real command in a pseudo-terminal (pexpect), as a learner would in theirs."""
+def spawn(*args, env=None, timeout=30, dimensions=(40, 120), color=False):
+    """Start the real command in a pseudo-terminal (pexpect), as a learner would in theirs (without
+    colour unless asked, so that tests read the text)."""
     import pexpect
 
+    plain = {} if color else {"NO_COLOR": "1"}
     return pexpect.spawn(sys.executable, ["-m", "mlsd_flash", *map(str, args)], encoding="utf-8", timeout=timeout,
-                         env={**os.environ, "TERM": "xterm-256color", **(env or {})}, dimensions=dimensions)
+                         env={**os.environ, "TERM": "xterm-256color", **plain, **(env or {})}, dimensions=dimensions)
 
 
 def ended(child):

@@ -35,9 +35,10 @@ def test_case_rehearsal_walks_skeleton_order_without_recording(private_home):
         child.send("3" if i != 1 else "1")
     child.expect("Why a logQ correction")  # the deep dive follows the points
     child.send("u")  # back to the last point
+    child.expect("card 4 of 5 · rehearsal: nothing is recorded")  # said on screen while rehearsing
     child.expect("What ranks the candidates")
     child.send("q")
-    child.expect("Every answer so far is saved")
+    child.expect("Nothing was recorded")
     assert ended(child).exitstatus == 0
     history = open_history(private_home / "history.sqlite3")
     assert history.reviews() == []

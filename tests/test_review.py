@@ -275,4 +275,5 @@ def test_due_counts_per_deck_json(private_home):
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["decks"] == {"Toy::Cases": {"new": 1, "learning": 0, "review": 0}}
-    assert data["next_due"] is None
+    assert data["next_due"] is None and data["due_now"] is True
+    assert run("due", "--deck", "Toy::Cases").stdout.splitlines()[-1] == "Next due: now"

@@ -81,13 +81,15 @@ def due(app: App, deck_name, tag, as_json) -> None:
 
     next_text = from_ms(next_due).isoformat() if next_due else None
     if as_json:
-        echo_json({"decks": per_deck, "total": totals, "next_due": next_text,
+        echo_json({"decks": per_deck, "total": totals, "due_now": bool(sum(totals.values())), "next_due": next_text,
                    "plan": plan._asdict() if plan else None})
         return
     for name, c in per_deck.items():
         click.echo(f"{name}: new {c['new']}, learning {c['learning']}, review {c['review']}")
     click.echo(f"Total: new {totals['new']}, learning {totals['learning']}, review {totals['review']}")
-    if next_due:
+    if sum(totals.values()):
+        click.echo("Next due: now")
+    elif next_due:
         from datetime import datetime
 
         click.echo(f"Next due: {datetime.fromtimestamp(next_due / 1000).astimezone():%Y-%m-%d %H:%M}")
