@@ -145,14 +145,30 @@ def _title(text: str, limit: int = 80) -> str:
 
 
 def parse_tags(text: str | Iterable[str]) -> list[str]:
-    """Tags from `a b, c` or a list; each tag is one word (no spaces)."""
-    items = text if not isinstance(text, str) else [text]
+    """Tags from the prompt's `a b, c` (one string), or from repeated --tag options (a list, each
+    item a tag or a few separated by commas). A tag is one word: one with a space is an AddError,
+    since splitting it would quietly make two tags."""
+    if isinstance(text, str):
+        items = re.split(r"[\s,]+", text)
+    else:
+        items = [part for item in text for part in item.split(",")]
     tags: list[str] = []
-    for item in items:
-        for tag in re.split(r"[\s,]+", item.strip()):
-            if tag and tag not in tags:
-                tags.append(tag)
+    for tag in (item.strip() for item in items):
+        if any(c.isspace() for c in tag):
+            raise AddError(f"tag '{tag}' has a space; a tag is one word (use - or _, or repeat --tag)")
+        if tag and tag not in tags:
+            tags.append(tag)
     return tags
+
+
+def deck_problem(name: str) -> str | None:
+    """Why `name` is not a deck path such as 'Data::Sampling', or None when it is one."""
+    parts = [part.strip() for part in name.split("::")]
+    if not name.strip():
+        return "the deck name is empty"
+    if any(not part or part.startswith(":") or part.endswith(":") for part in parts):
+        return f"'{name}' is not a deck path: names joined by '::', none of them empty, e.g. Data::Sampling"
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -413,6 +429,8 @@ def draft_problems(problems: list[Problem], plan_first_line: int, line_map: list
         k = p.line - plan_first_line
         if 0 <= k < len(line_map):
             out.append(Problem(display, line_map[k], max(1, p.column - indent), p.message))
+        elif k >= len(line_map) and line_map:  # found after the draft (an unclosed quote or bracket): its end
+            out.append(Problem(display, line_map[-1], 1, p.message))
         else:
             out.append(p)
     return out

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
+import textwrap
 
 import pytest
 
@@ -14,6 +16,14 @@ from conftest import SAMPLE, run, write
 
 def settings_file(home):
     return home / "config.yaml"
+
+
+def script(path, body: str):
+    """An executable Python script (a scripted $EDITOR)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"#!{sys.executable}\n" + textwrap.dedent(body).lstrip(), encoding="utf-8")
+    path.chmod(0o755)
+    return path
 
 
 def workdir(tmp_path):
@@ -200,3 +210,85 @@ def test_a_data_folder_that_is_a_file_names_mlsd_flash_home(tmp_path, monkeypatc
         resolve_paths()
     with pytest.raises(ConfigError, match=r"^--data-dir .*a-file cannot be the data folder: it is a file"):
         resolve_paths(str(tmp_path / "a-file"), "--data-dir")
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. What `add` refuses, the draft's own lines, and `edit` offering the editor again
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-q", "Q?", "-a", "A.", "--tag", "two words"],
+     "tag 'two words' has a space; a tag is one word (use - or _, or repeat --tag); nothing added"),
+    (["-q", "Q?", "-a", "A.", "--deck", "A::::B"],
+     "'A::::B' is not a deck path: names joined by '::', none of them empty, e.g. Data::Sampling; nothing added"),
+    (["-q", "Q?", "-a", "A.", "--deck", "::A"],
+     "'::A' is not a deck path: names joined by '::', none of them empty, e.g. Data::Sampling; nothing added"),
+    (["-q", "Q?", "-a", "A.", "--deck", "A::"],
+     "'A::' is not a deck path: names joined by '::', none of them empty, e.g. Data::Sampling; nothing added"),
+    (["--edit", "--deck", "A::"],
+     "'A::' is not a deck path: names joined by '::', none of them empty, e.g. Data::Sampling; nothing added"),
+    (["-q", "", "-a", "x"], "the question (-q) is empty; nothing added"),
+    (["-q", "", "-a", ""], "the question (-q) is empty; nothing added"),
+    (["-q", "  ", "-a", "x"], "the question (-q) is empty; nothing added"),
+    (["-q", "Q?", "-a", " \t"], "the answer (-a) is empty; nothing added"),
+    (["--cloze", ""], "the cloze text (--cloze) is empty; nothing added"),
+])
+def test_add_refuses_a_bad_tag_deck_or_empty_text_and_writes_nothing(private_home, args, message):
+    result = run("add", *args, input="")
+    assert (result.returncode, result.stderr) == (1, f"Error: {message}\n")
+    assert not private_home.exists()
+
+
+def test_add_prompts_again_for_a_blank_answer_or_a_malformed_deck(private_home):
+    result = run("add", input="Q?\n  \nA.\nA::\nMine::Deck\n\n")
+    assert result.returncode == 0, result.stderr
+    assert "Answer is empty" in result.stderr and "'A::' is not a deck path" in result.stderr
+    assert "(deck Mine::Deck)" in result.stdout
+
+
+def test_an_unclosed_quote_in_a_draft_names_the_drafts_own_line(private_home, tmp_path):
+    editor = script(tmp_path / "editor", """
+        import sys, pathlib
+        p = pathlib.Path(sys.argv[-1])
+        t = p.read_text()
+        t = t.replace("concept:\\n", "concept: Something\\n").replace("definition:\\n", 'definition: "unclosed\\n')
+        p.write_text(t)
+    """)
+    result = run("add", "--edit", input="n\n", env={"EDITOR": str(editor)})
+    assert result.returncode == 1
+    draft = private_home / "add-draft.yaml"
+    message = [line for line in result.stderr.splitlines() if "YAML syntax error" in line][0]
+    assert message.startswith(f"{draft}:")
+    where = int(message.split("add-draft.yaml:")[1].split(":")[0])
+    assert draft.read_text().splitlines()[where - 1] == 'definition: "unclosed'
+    assert "personal.yaml" not in result.stderr and not (private_home / "cards" / "personal.yaml").exists()
+
+
+def test_edit_offers_the_editor_again_while_the_file_is_broken(private_home, tmp_path):
+    added = run("add", "-q", "What is a canary release?", "-a", "A small share of traffic first.")
+    assert added.returncode == 0, added.stderr
+    counter = tmp_path / "count"
+    editor = script(tmp_path / "bin" / "vi", f"""
+        import sys, pathlib
+        c = pathlib.Path({str(counter)!r})
+        n = int(c.read_text()) if c.exists() else 0
+        c.write_text(str(n + 1))
+        p = pathlib.Path(sys.argv[-1])
+        t = p.read_text()
+        if n == 0:
+            t = t.replace("a: A small", 'a: "A small')   # an unclosed quote
+        else:
+            assert sys.argv[1].startswith("+")          # reopened at the problem's line (`vi +LINE FILE`)
+            t = t.replace('a: "A small', "a: A small")
+        p.write_text(t)
+    """)
+    card_id = added.stdout.split()[2]
+    result = run("edit", card_id, input="y\n", env={"EDITOR": str(editor), "VISUAL": ""})
+    assert result.returncode == 0, result.stderr
+    assert "YAML syntax error" in result.stderr and "Open the editor again to fix it? [Y/n]" in result.stdout
+    assert counter.read_text() == "2" and run("check").returncode == 0
+
+    counter.unlink()
+    declined = run("edit", card_id, input="n\n", env={"EDITOR": str(editor), "VISUAL": ""})
+    assert counter.read_text() == "1"
+    assert "has 1 problem(s): review skips the broken notes" in declined.stderr

@@ -87,30 +87,39 @@ def add(app: App, question, answer, cloze_text, deck_name, tags, extra, source, 
     The note is validated before anything is written, and the file is replaced atomically: the rest
     of it, comments included, stays exactly as it was. Prints the new card ids and where they went.
     """
-    from ..personal import (DEFAULT_DECK, AddError, basic_note, cloze_note, commit, deck_suggestions, known_deck,
-                           locked, new_note_id, note_text, parse_tags, plan_append)
+    from ..personal import (DEFAULT_DECK, AddError, basic_note, cloze_note, commit, deck_problem, deck_suggestions,
+                           known_deck, locked, new_note_id, note_text, parse_tags, plan_append)
 
     target = Path(target).expanduser() if target else app.paths.personal_file
+    given = {"the question (-q)": question, "the answer (-a)": answer, "the cloze text (--cloze)": cloze_text}
+    if deck_name is not None and deck_problem(deck_name):
+        fail(f"{deck_problem(deck_name)}; nothing added")
     if use_editor:
-        if question or answer or cloze_text:
+        if any(v is not None for v in given.values()):
             fail("--edit writes the whole note in the editor; leave out -q, -a and --cloze")
         _add_with_editor(app, target, deck_name)
         return
-    if cloze_text and (question or answer):
+    if cloze_text is not None and (question is not None or answer is not None):
         fail("--cloze makes its own card; leave out -q and -a")
-    if not cloze_text and bool(question) != bool(answer):
+    if cloze_text is None and (question is None) != (answer is None):
         fail("-q and -a go together (or give neither to be asked)")
+    for what, text in given.items():  # None: not given; "" or spaces: given empty
+        if text is not None and not text.strip():
+            fail(f"{what} is empty; nothing added")
+    try:
+        tag_list = parse_tags(tags)
+    except AddError as exc:
+        fail(f"{exc}; nothing added")
     deck = app.deck()
-    if not cloze_text and not question:
-        question = click.prompt("Question").strip()
-        answer = click.prompt("Answer").strip()
+    if cloze_text is None and question is None:
+        question = _ask("Question")
+        answer = _ask("Answer")
         if not deck_name:
             click.echo(deck_suggestions(deck.cards))
-            deck_name = click.prompt("Deck", default=DEFAULT_DECK)
+            deck_name = _ask("Deck", DEFAULT_DECK, deck_problem)
         if not tags:
-            tags = (click.prompt("Tags (space-separated, optional)", default="", show_default=False),)
+            tag_list = parse_tags(click.prompt("Tags (space-separated, optional)", default="", show_default=False))
     deck_name = known_deck(deck.cards, deck_name or DEFAULT_DECK)
-    tag_list = parse_tags(tags)
     if target == app.paths.personal_file:
         app.ensure_data_dir(target.parent)
     try:
@@ -131,6 +140,16 @@ def add(app: App, question, answer, cloze_text, deck_name, tags, extra, source, 
     except OSError as exc:
         fail(f"nothing added: cannot write {target}: {exc.strerror or exc}")
     _report_added(app, plan, target)
+
+
+def _ask(label: str, default: str | None = None, problem=None) -> str:
+    """Prompt until the answer is not blank and has no `problem` (Enter takes the default)."""
+    while True:
+        text = click.prompt(label, default=default).strip()
+        why = problem(text) if problem else None if text else f"{label} is empty"
+        if not why:
+            return text
+        click.echo(why, err=True)
 
 
 def _add_with_editor(app: App, target: Path, deck_name: str | None) -> None:
@@ -231,13 +250,22 @@ def edit(app: App, card_id: str, yes: bool) -> None:
         copied = {c.id: c.line for c in compile_note(plan.notes[0])}
         path, line = target, copied.get(card.id, plan.notes[0].line)
         click.echo(f"Copied note {card.note_id} to {display_path(target)}:{plan.notes[0].line} (override: true).")
-    try:
-        open_editor(path, line)
-    except EditorError as exc:
-        fail(str(exc))
-    problems = parse_file(path, display_path(path))[1]
-    for problem in problems:
-        click.echo(str(problem), err=True)
-    if problems:
-        click.echo(f"{display_path(path)} has {len(problems)} problem(s): review skips the broken notes until "
-                   "they are fixed (`mlsd-flash check`).", err=True)
+    while True:  # as `add --edit`: a file left broken is offered back, at its first problem
+        try:
+            open_editor(path, line)
+        except EditorError as exc:
+            fail(str(exc))
+        problems = parse_file(path, display_path(path))[1]
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        if not problems:
+            return
+        try:
+            again = click.confirm("Open the editor again to fix it?", default=True)
+        except click.Abort:
+            again = False
+        if not again:
+            break
+        line = problems[0].line
+    click.echo(f"{display_path(path)} has {len(problems)} problem(s): review skips the broken notes until "
+               "they are fixed (`mlsd-flash check`).", err=True)
