@@ -292,3 +292,20 @@ def test_edit_offers_the_editor_again_while_the_file_is_broken(private_home, tmp
     declined = run("edit", card_id, input="n\n", env={"EDITOR": str(editor), "VISUAL": ""})
     assert counter.read_text() == "1"
     assert "has 1 problem(s): review skips the broken notes" in declined.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. orphans in local time
+
+
+def test_orphans_prints_local_dates_and_json_keeps_iso(private_home):
+    added = run("add", "-q", "What is a canary release?", "-a", "A small share of traffic first.")
+    assert added.returncode == 0, added.stderr
+    card_id = added.stdout.split()[2]
+    assert run("review", "--deck", "Personal", input="\n3\nq\n").returncode == 0
+    (private_home / "cards" / "personal.yaml").write_text("deck: Personal\nsource: s\nnotes:\n")  # the note is gone
+    tokyo = run("orphans", env={"TZ": "Asia/Tokyo"})
+    assert tokyo.returncode == 0, tokyo.stderr
+    assert tokyo.stdout == f"{card_id}\t1 review\tlast 2026-11-23 19:00\n"  # 10:00 UTC
+    rows = json.loads(run("orphans", "--json", env={"TZ": "Asia/Tokyo"}).stdout)
+    assert [r["last_review"][:16] + r["last_review"][-6:] for r in rows] == ["2026-11-23T10:00+00:00"]

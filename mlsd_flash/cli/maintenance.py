@@ -65,9 +65,12 @@ def orphans(app: App, as_json: bool, purge: bool, yes: bool) -> None:
     if as_json:
         echo_json(rows)
         return
-    for row in rows:
+    from datetime import datetime
+
+    for row in rows:  # local time for people; --json keeps ISO with its offset for scripts
+        last = row["last_review"] and datetime.fromisoformat(row["last_review"]).astimezone().strftime("%Y-%m-%d %H:%M")
         click.echo(f"{row['id']}\t{row['reviews']} review{'s' if row['reviews'] != 1 else ''}\t"
-                   f"last {row['last_review'] or 'never'}")
+                   f"last {last or 'never'}")
     if not rows:
         click.echo("No orphans: every card in your history has a source.", err=True)
 
