@@ -93,6 +93,38 @@ def test_a_negative_or_fractional_number_names_the_allowed_values(private_home):
 # 3. Outputs: '-' for the report, and never a device, a folder or an empty name
 
 
+def snapshot_dev(dev: str = "/dev"):
+    """What `restore_dev` needs to put `dev` back: its entries, and where its symbolic links point."""
+    return {name: (os.lstat(f"{dev}/{name}"), os.readlink(f"{dev}/{name}") if os.path.islink(f"{dev}/{name}")
+                   else None) for name in os.listdir(dev)}
+
+
+def restore_dev(before, dev: str = "/dev") -> None:
+    """Remove regular files made in `dev` and remake the devices and links replaced by one."""
+    for name in os.listdir(dev):
+        path = f"{dev}/{name}"
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            continue
+        if name not in before:
+            os.unlink(path)
+        elif stat.S_ISCHR(before[name][0].st_mode):
+            os.unlink(path)
+            os.mknod(path, stat.S_IFCHR | stat.S_IMODE(before[name][0].st_mode), before[name][0].st_rdev)
+            os.chmod(path, stat.S_IMODE(before[name][0].st_mode))
+        elif before[name][1] is not None:
+            os.unlink(path)
+            os.symlink(before[name][1], path)
+
+
+@pytest.fixture
+def dev_kept():
+    """As root, a regression would replace /dev/null or /dev/stdout with a regular file: the test
+    fails, and /dev is put back so the machine keeps working."""
+    before = snapshot_dev()
+    yield
+    restore_dev(before)
+
+
 def test_report_to_standard_output(private_home, tmp_path):
     result = run("report", "-o", "-", cwd=workdir(tmp_path))
     assert result.returncode == 0, result.stderr
@@ -108,7 +140,7 @@ def test_report_to_standard_output(private_home, tmp_path):
     ("", "Error: -o: give the name of a file to write"),
     ("a-folder", "Error: -o a-folder is a folder; give the name of a file to write"),
 ])
-def test_report_refuses_what_is_not_a_regular_file(private_home, tmp_path, output, message):
+def test_report_refuses_what_is_not_a_regular_file(private_home, tmp_path, dev_kept, output, message):
     work = workdir(tmp_path)
     (work / "a-folder").mkdir()
     before = sorted(os.listdir("/dev"))
@@ -125,7 +157,7 @@ def test_report_refuses_what_is_not_a_regular_file(private_home, tmp_path, outpu
     ("/dev", "Error: -o /dev/mlsd-flash.apkg is in /dev, the folder of devices; give the name of a file to write"),
     ("", "Error: -o: give the name of a file to write"),
 ])
-def test_export_refuses_standard_output_and_devices(private_home, tmp_path, output, message):
+def test_export_refuses_standard_output_and_devices(private_home, tmp_path, dev_kept, output, message):
     before = sorted(os.listdir("/dev"))
     result = run("export", "-o", output, cwd=workdir(tmp_path))
     assert (result.returncode, result.stderr) == (1, message + "\n")
