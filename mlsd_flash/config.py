@@ -112,6 +112,8 @@ class Settings(NamedTuple):
     target_cases: tuple[str, ...] = ()
     interview_final_days: int = 3
     fsrs_parameters: tuple[float, ...] = ()  # empty: FSRS-6's defaults
+    leech_threshold: int = 8
+    leech_action: str = "suspend"
 
     def to_dict(self) -> dict:
         d = self._asdict()
@@ -137,6 +139,8 @@ DESCRIPTIONS = {
     "target_cases": "interview cases whose cards you meet first, e.g. 'case-instagram-feed case-rag-assistant'",
     "interview_final_days": "days before the interview in which the weakest cards are brought forward (0-30)",
     "fsrs_parameters": "your 21 FSRS parameters (set by `mlsd-flash optimize`); empty for the defaults",
+    "leech_threshold": "lapses after which a card is a leech (1-99)",
+    "leech_action": "what happens to a leech: suspend or tag",
 }
 
 
@@ -153,9 +157,10 @@ def _coerce(name: str, value):
             if name == "learning_steps" and not steps:
                 raise ValueError("needs at least one step, e.g. '1m 10m'")
             return steps
-        if name in ("maximum_interval", "new_per_day", "reviews_per_day", "day_starts_at", "interview_final_days"):
+        if name in ("maximum_interval", "new_per_day", "reviews_per_day", "day_starts_at", "interview_final_days",
+                    "leech_threshold"):
             low, high = {"maximum_interval": (1, 36500), "day_starts_at": (0, 23),
-                         "interview_final_days": (0, 30)}.get(name, (0, 100000))
+                         "interview_final_days": (0, 30), "leech_threshold": (1, 99)}.get(name, (0, 100000))
             v = _whole_number(value)
             if v is None:
                 raise ValueError(f"must be a whole number from {low} to {high}")
@@ -171,6 +176,10 @@ def _coerce(name: str, value):
             if text in ("false", "no", "off", "0"):
                 return False
             raise ValueError("must be true or false")
+        if name == "leech_action":
+            if value not in ("suspend", "tag"):
+                raise ValueError("must be 'suspend' or 'tag'")
+            return value
         if name == "new_order":
             if value not in ("deck", "random"):
                 raise ValueError("must be 'deck' or 'random'")

@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 from typing import Callable, Container, Iterable, Iterator, NamedTuple
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 NEW, LEARNING, REVIEW, RELEARNING = 0, 1, 2, 3
 
 MIGRATIONS = {
@@ -44,7 +44,15 @@ MIGRATIONS = {
     2: """
     ALTER TABLE reviews ADD COLUMN origin TEXT;  -- where the answer was made: NULL for review, 'mock', ...
     """,
+    3: """
+    CREATE TABLE suspended (card_id TEXT PRIMARY KEY, since INTEGER NOT NULL, reason TEXT) WITHOUT ROWID;
+    CREATE TABLE leeches (card_id TEXT PRIMARY KEY, since INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE resets (card_id TEXT NOT NULL, at INTEGER NOT NULL);  -- `forget`: state starts again here
+    CREATE INDEX resets_by_card ON resets (card_id, at);
+    """,
 }
+SINCE_RESET = "reviewed_at > COALESCE((SELECT MAX(at) FROM resets WHERE resets.card_id = reviews.card_id), -1)"
+"""The log rows a card's state is replayed from: those after its last `forget` (all, without one)."""
 
 
 class HistoryError(Exception):
@@ -278,7 +286,8 @@ class History:
             by_card: dict[str, list] = {}
             hashes: dict[str, str | None] = {}
             for card_id, rating, at, duration, content_hash in self.conn.execute(
-                    "SELECT card_id, rating, reviewed_at, duration_ms, content_hash FROM reviews ORDER BY reviewed_at, id"):
+                    f"SELECT card_id, rating, reviewed_at, duration_ms, content_hash FROM reviews WHERE {SINCE_RESET} "
+                    "ORDER BY reviewed_at, id"):
                 by_card.setdefault(card_id, []).append((rating, at, duration))
                 hashes[card_id] = content_hash
             self.conn.execute("DELETE FROM cards")
@@ -288,6 +297,51 @@ class History:
                                                    s.last_review, s.reps, s.lapses, hashes[card_id]))
         return len(by_card)
 
+    # -- card controls -----------------------------------------------------------------------
+    def suspended(self) -> dict[str, str | None]:
+        """Suspended cards and why (None: by hand, "leech": lapsed too often)."""
+        return dict(self.conn.execute("SELECT card_id, reason FROM suspended"))
+
+    def suspend(self, card_ids: Iterable[str], at_ms: int, reason: str | None = None) -> int:
+        """Suspend cards; returns how many were not suspended already."""
+        with self._write():
+            before = self.conn.total_changes
+            self.conn.executemany("INSERT OR IGNORE INTO suspended (card_id, since, reason) VALUES (?, ?, ?)",
+                                  ((c, at_ms, reason) for c in card_ids))
+            return self.conn.total_changes - before
+
+    def unsuspend(self, card_ids: Iterable[str]) -> int:
+        with self._write():
+            before = self.conn.total_changes
+            self.conn.executemany("DELETE FROM suspended WHERE card_id = ?", ((c,) for c in card_ids))
+            return self.conn.total_changes - before
+
+    def leeches(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT card_id FROM leeches")}
+
+    def mark_leech(self, card_id: str, at_ms: int, suspend: bool) -> None:
+        with self._write():
+            self.conn.execute("INSERT OR IGNORE INTO leeches (card_id, since) VALUES (?, ?)", (card_id, at_ms))
+            if suspend:
+                self.conn.execute("INSERT OR IGNORE INTO suspended (card_id, since, reason) VALUES (?, ?, 'leech')",
+                                  (card_id, at_ms))
+
+    def forget(self, card_ids: Iterable[str], at_ms: int) -> int:
+        """Put cards back to new, as Anki's Forget does: the log keeps every review, and a reset is
+        recorded, from which the card's state starts again. Returns how many had a state to reset."""
+        with self._write():
+            count = 0
+            for card_id in card_ids:
+                if self.conn.execute("SELECT 1 FROM cards WHERE card_id = ?", (card_id,)).fetchone():
+                    last = self.conn.execute("SELECT MAX(reviewed_at) FROM reviews WHERE card_id = ?",
+                                             (card_id,)).fetchone()[0]
+                    at = max(at_ms, (last or 0) + 1)  # after every review it resets, whatever the clocks say
+                    self.conn.execute("INSERT INTO resets (card_id, at) VALUES (?, ?)", (card_id, at))
+                    self.conn.execute("DELETE FROM cards WHERE card_id = ?", (card_id,))
+                    self.conn.execute("DELETE FROM leeches WHERE card_id = ?", (card_id,))
+                    count += 1
+            return count
+
     def purge(self, card_ids: Iterable[str]) -> int:
         """Delete the log and state of cards (used for orphans the user chose to remove)."""
         ids = list(card_ids)
@@ -296,6 +350,8 @@ class History:
                 self.conn.execute("DELETE FROM reviews WHERE card_id = ?", (card_id,))
                 self.conn.execute("DELETE FROM cards WHERE card_id = ?", (card_id,))
                 self.conn.execute("DELETE FROM buried WHERE card_id = ?", (card_id,))
+                for table in ("suspended", "leeches", "resets"):
+                    self.conn.execute(f"DELETE FROM {table} WHERE card_id = ?", (card_id,))
         return len(ids)
 
     def verify(self, replay: Callable[[str, list[tuple[int, int, int | None]]], CardState]) -> tuple[str, list[str]]:
@@ -307,7 +363,7 @@ class History:
         cached = self.states()
         by_card: dict[str, list] = {}
         for card_id, rating, at, duration in self.conn.execute(
-                "SELECT card_id, rating, reviewed_at, duration_ms FROM reviews ORDER BY reviewed_at, id"):
+                f"SELECT card_id, rating, reviewed_at, duration_ms FROM reviews WHERE {SINCE_RESET} ORDER BY reviewed_at, id"):
             by_card.setdefault(card_id, []).append((rating, at, duration))
         wrong = sorted(set(cached) - set(by_card))
         for card_id, answers in by_card.items():
@@ -358,7 +414,7 @@ class History:
 
     def _replay_card(self, card_id: str, replay) -> None:
         rows = self.conn.execute("SELECT rating, reviewed_at, duration_ms, content_hash FROM reviews WHERE card_id = ?"
-                                 " ORDER BY reviewed_at, id", (card_id,)).fetchall()
+                                 f" AND {SINCE_RESET} ORDER BY reviewed_at, id", (card_id,)).fetchall()
         if not rows:
             self.conn.execute("DELETE FROM cards WHERE card_id = ?", (card_id,))
             return
@@ -369,7 +425,10 @@ class History:
     def _replay_rows(self, card_id: str, replay_steps) -> None:
         """Recompute the before and after states of every log row of a card, in time order, and its cache."""
         rows = self.conn.execute("SELECT id, rating, reviewed_at, duration_ms, content_hash FROM reviews"
-                                 " WHERE card_id = ? ORDER BY reviewed_at, id", (card_id,)).fetchall()
+                                 f" WHERE card_id = ? AND {SINCE_RESET} ORDER BY reviewed_at, id", (card_id,)).fetchall()
+        if not rows:
+            self.conn.execute("DELETE FROM cards WHERE card_id = ?", (card_id,))
+            return
         steps = replay_steps(card_id, [r[1:4] for r in rows])
         before: CardState | None = None
         for (review_id, rating, at, _, _), after in zip(rows, steps):

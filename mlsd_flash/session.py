@@ -60,8 +60,10 @@ class Session:
         seen = self.history.reviewed_card_ids()
         if buried:  # a buried new card has used its place in today's new cards, in every view of today
             counts = counts._replace(new_done=counts.new_done + len(buried - set(seen)))
-        self.queue: Queue = build_queue(self.cards, states, counts, buried, self.settings, self.day, new_limit,
+        held = buried | set(self.history.suspended())  # suspended cards never come up
+        self.queue: Queue = build_queue(self.cards, states, counts, held, self.settings, self.day, new_limit,
                                         seen=seen)
+        self.leech: str = ""  # said on the next screen when an answer made the card a leech
         self._learning_due = {cid: states[cid].due for cid in self.queue.learning}
         self._new_ids = set(self.queue.new)
         if in_final_days(settings, self.day):
@@ -149,14 +151,29 @@ class Session:
             lambda before: self.scheduler.next_state(card.id, before, rating, now),
         )
         state = self.history.state(card.id)
+        self.leech = self._check_leech(card, rating, state, to_ms(now))
         self._remove(card)
-        if state is not None and state.state in (LEARNING, RELEARNING) and state.due < self.day.end:
+        suspended = bool(self.leech) and self.settings.leech_action == "suspend"
+        if state is not None and state.state in (LEARNING, RELEARNING) and state.due < self.day.end and not suspended:
             self._learning_due[card.id] = state.due
         self.summary.reviewed += 1
         self.summary.again += rating == AGAIN
         self.summary.seconds += seconds
         self._undo.append(_Done("answer", card, review_id, was_learning, rating, seconds))
         self.current = None
+
+    def _check_leech(self, card: Card, rating: int, state, now_ms: int) -> str:
+        """As Anki: a card that lapses `leech_threshold` times (and every half threshold after) is
+        a leech, tagged and, unless set to tag only, suspended."""
+        threshold = self.settings.leech_threshold
+        if rating != AGAIN or state is None or state.lapses < threshold:
+            return ""
+        if (state.lapses - threshold) % max(1, threshold // 2):
+            return ""
+        suspend = self.settings.leech_action == "suspend"
+        self.history.mark_leech(card.id, now_ms, suspend)
+        return (f"{card.id} is a leech ({state.lapses} lapses){': suspended' if suspend else ''}. "
+                f"Rewrite it with `mlsd-flash edit {card.id}`" + (" and `mlsd-flash unsuspend` it." if suspend else "."))
 
     def bury(self) -> None:
         """Hide the current card until the next day starts (a new card keeps its place in the day's

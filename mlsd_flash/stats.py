@@ -141,6 +141,7 @@ class Stats:
     readiness: Readiness | None = None
     cases: list[CaseReadiness] = field(default_factory=list)
     plan: dict | None = None  # see mlsd_flash/plan.py
+    cards_suspended: int = 0
     cases_note: str = ("predictions: mean FSRS recall probability of each case's points (unseen points count "
                        "as 0), now and on the interview date if you stopped reviewing")
 
@@ -351,6 +352,7 @@ def gather(history: History, cards: list[Card], settings: Settings, now: datetim
     selected = cards if isinstance(cards, Cards) else Cards.of(cards)
     plan = plan_for(selected, states, settings, int(now.timestamp() * 1000), day_of(now, rollover, tz).end)
     stats.plan = plan._asdict() if plan else None
+    stats.cards_suspended = len(set(history.suspended()).intersection(selected.ids))
     return stats
 
 

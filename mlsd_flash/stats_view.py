@@ -104,7 +104,8 @@ def render(stats: Stats, console: Console) -> None:
     head.append(f"{stats.streak_current} day{'s' if stats.streak_current != 1 else ''} "
                 f"(longest {stats.streak_longest})   ")
     head.append("Cards: ", style="bold")
-    head.append(f"{stats.cards_seen} of {stats.cards_total} seen")
+    head.append(f"{stats.cards_seen} of {stats.cards_total} seen"
+                + (f", {stats.cards_suspended} suspended" if stats.cards_suspended else ""))
     console.print(head)
 
     console.print()

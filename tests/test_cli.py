@@ -38,8 +38,8 @@ def test_show_prints_card_and_location(private_home):
     write(private_home / "cards" / "mine.yaml", SAMPLE)
     result = run("show", "toy-reservoir/why")
     assert result.returncode == 0
-    assert "Q: Reservoir sampling: why does it matter?" in result.stdout
-    assert "A: It needs O(k) memory" in result.stdout
+    assert "Reservoir sampling: why does it matter?\n" in result.stdout  # rendered as the review shows it
+    assert "It needs O(k) memory" in result.stdout
     assert "Source: ML Design Primer: Sampling" in result.stdout
     assert "mine.yaml:9\n" in result.stdout  # the line of `why:`
 

@@ -161,7 +161,7 @@ def test_math_reads_as_unicode(private_home):
     child.expect("a/b")
     child.send("q")
     ended(child)
-    assert "$FL" in out  # `show` prints the card's source text
+    assert "αₜ (1 − pₜ)ᵞ" in out  # `show` renders the card as the review does
 
 
 def test_a_bury_keeps_the_counts_the_same_in_the_header_due_and_the_next_session(private_home):

@@ -23,6 +23,9 @@ COMMANDS = {
     "list": ("cards", "list_cards"),
     "show": ("cards", "show"),
     "mock": ("mock", "mock"),
+    "suspend": ("controls", "suspend"),
+    "unsuspend": ("controls", "unsuspend"),
+    "forget": ("controls", "forget"),
     "add": ("personal", "add"),
     "edit": ("personal", "edit"),
     "export": ("exchange", "export"),
@@ -53,7 +56,7 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mlsd-flash")
-@click.option("--data-dir", type=click.Path(file_okay=False), envvar="MLSD_FLASH_HOME",
+@click.option("--data-dir", envvar="MLSD_FLASH_HOME",
               help="Folder for your history, settings and cards (default: the platform's user folders).")
 @click.pass_context
 def main(ctx: click.Context, data_dir: str | None) -> None:

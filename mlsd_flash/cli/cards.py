@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import click
 
 from ..problems import display_path
-from .app import App, echo_json, fail, open_history, orphan_rows, pass_app
+from .app import App, echo_json, fail, open_history, orphan_rows, pass_app, select_cards
 
 
 @click.command()
@@ -57,13 +59,17 @@ def check(app: App, paths: tuple[Path, ...], strict: bool, database: bool = Fals
 @click.option("--tag", help="Only cards with this tag.")
 @click.option("--changed", is_flag=True, help="Only cards whose text changed since you last answered them.")
 @click.option("--cases", is_flag=True, help="List the interview cases (for `review --case`) instead of cards.")
+@click.option("--grep", metavar="TEXT", help="Only cards whose question or answer contains TEXT (any case).")
+@click.option("--leeches", is_flag=True, help="Only leeches (cards that lapsed leech_threshold times).")
+@click.option("--suspended", is_flag=True, help="Only suspended cards.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @pass_app
 def list_cards(app: App, deck_name: str | None, tag: str | None, as_json: bool, changed: bool = False,
-               cases: bool = False) -> None:
-    """List cards: id, deck and question (or, with --cases, the interview cases)."""
+               cases: bool = False, grep: str | None = None, leeches: bool = False, suspended: bool = False) -> None:
+    """List cards: id, deck and question (or, with --cases, the interview cases). Suspended cards are
+    marked [suspended], leeches [leech]."""
     deck = app.deck()
-    cards = deck.select(deck_name, tag)
+    cards = select_cards(app, deck, deck_name, tag)
     if cases:
         from ..skeleton import case_ids
 
@@ -81,16 +87,36 @@ def list_cards(app: App, deck_name: str | None, tag: str | None, as_json: bool, 
         for case in [] if as_json else found.values():
             click.echo(f"{case['id']}\t{case['cards']} cards\t{case['case']}")
         return
-    if deck_name and not cards and not deck.select(deck_name):
-        fail(f"no deck named '{deck_name}'")
     if changed:
         cards = _changed_cards(app, cards)
+    if grep:
+        needle = grep.lower()
+        cards = [c for c in cards if needle in c.front().lower() or needle in c.back().lower()]
+    marks = _marks(app)
+    if leeches or suspended:
+        cards = [c for c in cards if (leeches and "leech" in marks.get(c.id, ())) or
+                 (suspended and "suspended" in marks.get(c.id, ()))]
     if as_json:
-        echo_json([c.to_dict() for c in cards])
+        echo_json([{**c.to_dict(), "suspended": "suspended" in marks.get(c.id, ()),
+                    "leech": "leech" in marks.get(c.id, ())} for c in cards])
         return
     for card in cards:
         question = " ".join(card.front().split())
-        click.echo(f"{card.id}\t{card.deck}\t{question}")
+        flags = "".join(f" [{m}]" for m in marks.get(card.id, ()))
+        click.echo(f"{card.id}\t{card.deck}\t{question}{flags}")
+
+
+def _marks(app: App) -> dict[str, tuple[str, ...]]:
+    """Each suspended or leech card's marks, from the history (none before there is one)."""
+    if not app.paths.history_db.is_file():
+        return {}
+    history = open_history(app, create=False)
+    try:
+        suspended, leeches = set(history.suspended()), history.leeches()
+    finally:
+        history.close()
+    return {cid: tuple(m for m, on in (("suspended", cid in suspended), ("leech", cid in leeches)) if on)
+            for cid in suspended | leeches}
 
 
 @click.command()
@@ -110,19 +136,85 @@ def show(app: App, card_id: str, as_json: bool) -> None:
         close += [i for i in ids if i.startswith(card_id) and i not in close][: 3 - len(close)]
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         fail(f"unknown card id '{card_id}'{hint}")
+    from ..render import render
+
+    info = _card_info(app, [c.id for c in cards])
     if as_json:
-        echo_json([c.to_dict() for c in cards])
+        echo_json([{**c.to_dict(), "info": info.get(c.id)} for c in cards])
         return
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     for i, card in enumerate(cards):
         if i:
             click.echo()
         click.echo(click.style(card.id, bold=True) + f"  ({card.deck})")
-        click.echo(f"Q: {card.front()}")
-        click.echo(f"A: {card.back()}")
+        click.echo(render(card.front(), 100, color))
+        click.echo("─" * 40)
+        click.echo(render(card.back(), 100, color))
         if card.extra:
-            click.echo(f"Extra: {card.extra}")
+            click.echo(render(card.extra, 100, False))
         click.echo(f"Source: {card.source or '(none)'}")
         click.echo(f"At: {display_path(card.path)}:{card.line}")
+        for line in _info_lines(info.get(card.id)):
+            click.echo(line)
+
+
+def _card_info(app: App, card_ids: list[str]) -> dict[str, dict]:
+    """Anki's card info from the history: state, due, memory, recall now, counts, last reviews."""
+    if not app.paths.history_db.is_file():
+        return {}
+    from datetime import datetime, timezone
+
+    from ..scheduler import decay_of
+    from ..stats import retrievability
+    from ..terminal import wall_clock
+
+    now_ms = int(wall_clock()().timestamp() * 1000)
+    names = {0: "new", 1: "learning", 2: "review", 3: "relearning"}
+    history = open_history(app, create=False)
+    try:
+        suspended, leeches = history.suspended(), history.leeches()
+        out = {}
+        for cid in card_ids:
+            state = history.state(cid)
+            reviews = history.reviews(cid)
+            if state is None and not reviews and cid not in suspended:
+                continue
+            out[cid] = {
+                "state": names.get(state.state, "new") if state else "new",
+                "due": datetime.fromtimestamp(state.due / 1000, timezone.utc).isoformat() if state else None,
+                "stability_days": round(state.stability, 2) if state and state.stability else None,
+                "difficulty": round(state.difficulty, 2) if state and state.difficulty else None,
+                "recall_now": round(retrievability(state, now_ms, decay_of(app.settings)), 3) if state else None,
+                "reviews": len(reviews), "lapses": state.lapses if state else 0,
+                "suspended": cid in suspended, "leech": cid in leeches,
+                "last_reviews": [{"at": datetime.fromtimestamp(r.reviewed_at / 1000, timezone.utc).isoformat(),
+                                  "rating": r.rating, "origin": r.origin or "review"} for r in reviews[-5:]],
+            }
+        return out
+    finally:
+        history.close()
+
+
+def _info_lines(info: dict | None) -> list[str]:
+    if not info:
+        return ["Card info: new, never reviewed."]
+    from datetime import datetime
+
+    from ..scheduler import RATING_NAMES
+
+    def local(iso: str) -> str:
+        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+
+    flags = "".join(f", {f}" for f in ("suspended", "leech") if info[f])
+    lines = [f"Card info: {info['state']}{flags}" + (f", due {local(info['due'])}" if info["due"] else "")]
+    if info["stability_days"] is not None:
+        lines.append(f"  stability {info['stability_days']} days, difficulty {info['difficulty']}, "
+                     f"predicted recall now {round(100 * info['recall_now'])}% (a prediction)")
+    lines.append(f"  {info['reviews']} review{'s' if info['reviews'] != 1 else ''}, {info['lapses']} "
+                 f"lapse{'s' if info['lapses'] != 1 else ''}")
+    for r in info["last_reviews"]:
+        lines.append(f"  {local(r['at'])}  {RATING_NAMES[r['rating']]:<5}  {r['origin']}")
+    return lines
 
 
 def _changed_cards(app: App, cards: list) -> list:

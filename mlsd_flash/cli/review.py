@@ -13,9 +13,15 @@ from .app import App, echo_json, fail, open_history, pass_app, review_cards, unk
 @click.option("--new", "new_limit", type=click.IntRange(0), help="New cards today (instead of the setting).")
 @click.option("--limit", type=click.IntRange(1), help="Stop after this many answers.")
 @click.option("--case", "case_id", help="Rehearse one interview case's cards in framework order, due or not.")
-@click.option("--record", is_flag=True, help="With --case: record the answers in your history.")
+@click.option("--cram", is_flag=True, help="Custom study: the chosen cards (--deck, --tag, --leeches or --weakest), "
+                                         "due or not, without changing their schedule (unless --record).")
+@click.option("--leeches", is_flag=True, help="With --cram: your leeches.")
+@click.option("--weakest", type=click.IntRange(1), metavar="N", help="With --cram: the N cards you are most likely "
+                                                                     "to have forgotten now.")
+@click.option("--record", is_flag=True, help="With --case or --cram: record the answers in your history.")
 @pass_app
-def review(app: App, deck_name, tag, new_limit, limit, case_id, record) -> None:
+def review(app: App, deck_name, tag, new_limit, limit, case_id, record, cram=False, leeches=False,
+           weakest=None) -> None:
     """Review today's cards in the terminal.
 
     Keys: space or enter shows the answer; 1 Again, 2 Hard, 3 Good, 4 Easy; u undoes the last answer;
@@ -36,15 +42,36 @@ def review(app: App, deck_name, tag, new_limit, limit, case_id, record) -> None:
             if not case_cards:
                 unknown_case(case_id, case_ids(deck.cards))
             session = Practice(case_cards, history, app.settings, clock, record=record)
+        elif cram or leeches or weakest:
+            if not cram:
+                fail("--leeches and --weakest go with --cram")
+            chosen = _cram_cards(app, history, cards, leeches, weakest, clock)
+            if not chosen:
+                fail("nothing to cram: " + ("you have no leeches" if leeches else "no cards in that selection"))
+            session = Practice(chosen[:limit] if limit else chosen, history, app.settings, clock, record=record)
         else:
             if record:
-                fail("--record goes with --case")
+                fail("--record goes with --case or --cram")
             session = Session(cards, history, app.settings, clock, new_limit=new_limit, limit=limit)
-        run_review(session, Screen(), Keys(), clock, practice=bool(case_id))
+        run_review(session, Screen(), Keys(), clock, practice=bool(case_id or cram))
     except HistoryError as exc:
         fail(str(exc))
     finally:
         history.close()
+
+
+def _cram_cards(app: App, history, cards, leeches: bool, weakest: int | None, clock) -> list:
+    """The cards of a custom study session, in deck order (the weakest first with --weakest)."""
+    if leeches:
+        marked = history.leeches()
+        return [c for c in cards if c.id in marked]
+    if weakest:
+        from ..scheduler import decay_of, to_ms, weakest_on
+
+        positions = cards.positions()
+        states = {cid: s for cid, s in history.states().items() if cid in positions and s.state != 0}
+        return [cards.get(cid) for cid in weakest_on(states, to_ms(clock()), weakest, decay_of(app.settings))]
+    return list(cards)
 
 
 @click.command()
