@@ -118,6 +118,14 @@ def prune(folder: Path, now: datetime) -> list[Path]:
         if b.path not in keep:
             b.path.unlink(missing_ok=True)
             deleted.append(b.path)
+    import time
+
+    for tmp in folder.glob("*.sqlite3.tmp"):  # a copy cut short by a killed process
+        try:
+            if time.time() - tmp.stat().st_mtime > 600:
+                tmp.unlink()
+        except OSError:
+            pass
     return deleted
 
 

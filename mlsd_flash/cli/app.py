@@ -24,6 +24,7 @@ class App:
         except ConfigError as exc:
             fail(str(exc))
         self._settings: Settings | None = None
+        self.backup_scheduled = False
         App.opened = self
 
     def ensure_data_dir(self, folder: Path | None = None) -> None:
@@ -115,13 +116,16 @@ def open_history(app: App, create: bool = True):
         history = open_db(app.paths.history_db, create=create)
     except HistoryError as exc:
         fail(str(exc))
-    daily_backup(app)
+    if not app.backup_scheduled:  # the day's backup, once the command's work is done and shown
+        app.backup_scheduled = True
+        click.get_current_context().call_on_close(lambda: daily_backup(app))
     return history
 
 
 def daily_backup(app: App) -> None:
-    """The day's automatic backup of the history, on its first use of the day. A backup that cannot
-    be made (a full disk) is a warning: it never stops a review."""
+    """The day's automatic backup of the history, on its first use of the day, made when the command
+    has finished (a heavy history takes a moment to copy; the first question must not wait). A backup
+    that cannot be made (a full disk) is a warning: it never stops a review."""
     from ..backups import BackupError, daily
     from ..terminal import wall_clock
 
