@@ -100,3 +100,28 @@ def test_wheel_installed_outside_the_repository_has_the_deck(tmp_path):
         capture_output=True, text=True).stdout
     count = int(result.stdout.split(" notes, ")[1].split(" cards")[0])
     assert count > 100
+
+
+def test_check_json_and_counts_that_read_right(tmp_path):
+    import json
+
+    f = write(tmp_path / "one.yaml", "deck: X\nsource: s\nnotes:\n  - id: a\n    concept: A\n    definition: D.\n")
+    result = run("check", f)
+    assert result.stdout.startswith("1 note, 1 card in 1 file\n")
+    data = json.loads(run("check", f, "--json").stdout)
+    assert (data["notes"], data["cards"], data["files"], data["decks"], data["problems"]) == (1, 1, 1, {"X": 1}, [])
+    f.write_text("deck: X\nnotes:\n  - id: a\n    concept: A\n", encoding="utf-8")
+    broken = run("check", f, "--json")
+    assert broken.returncode == 1
+    assert [p["line"] for p in json.loads(broken.stdout)["problems"]] == [3]
+
+
+def test_personal_cards_in_a_deck_called_personal_are_not_doubled_in_anki(private_home, tmp_path):
+    from mlsd_flash import export as ex
+    from mlsd_flash.deck import load
+
+    write(private_home / "cards" / "personal.yaml", "deck: Personal\nsource: s\nnotes:\n"
+                                                    "  - id: mine\n    concept: Mine\n    definition: D.\n")
+    cards = load([private_home / "cards"]).cards
+    spec = ex.build_notes(cards, tmp_path / "no-builtin")[0]
+    assert spec.deck == "MLSD::Personal"

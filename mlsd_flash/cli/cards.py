@@ -17,8 +17,10 @@ from .app import App, echo_json, fail, open_history, orphan_rows, pass_app, sele
 @click.option("--strict", is_flag=True, help="Also apply the deck's style rules (answer length, lists, sources).")
 @click.option("--db", "database", is_flag=True, help="Check your review history instead: integrity and schedules.")
 @click.option("--repair", is_flag=True, help="With --db: recompute schedules that disagree with the log.")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts and problems as JSON (exit 1 if any).")
 @pass_app
-def check(app: App, paths: tuple[Path, ...], strict: bool, database: bool = False, repair: bool = False) -> None:
+def check(app: App, paths: tuple[Path, ...], strict: bool, database: bool = False, repair: bool = False,
+          as_json: bool = False) -> None:
     """Validate card files (default: the built-in deck and your own cards), or your history (--db).
 
     Prints every problem as path:line:column: message and exits 1 if there is any.
@@ -32,20 +34,28 @@ def check(app: App, paths: tuple[Path, ...], strict: bool, database: bool = Fals
     problems = list(deck.problems)
     if strict:
         from ..notes import parse_file
+        from ..skeleton import case_ids
         from ..style import case_problems, strict_problems
 
         problems += strict_problems(deck.cards)
-        from ..skeleton import case_ids
-
         cases = set(case_ids(deck.cards))
         for path in dict.fromkeys(card.path for card in deck.cards if card.note_id in cases):
             problems += case_problems(parse_file(path)[0])
+    counts: dict[str, int] = {}
+    for name in deck.cards.decks:
+        counts[name] = counts.get(name, 0) + 1
+    if as_json:
+        echo_json({"notes": deck.note_count, "cards": len(deck.cards), "files": len(deck.files), "decks": counts,
+                   "problems": [{"path": p.path, "line": p.line, "column": p.column, "message": p.message}
+                                for p in problems]})
+        if problems:
+            raise SystemExit(1)
+        return
     for problem in problems:
         click.echo(str(problem), err=True)
-    counts: dict[str, int] = {}
-    for card in deck.cards:
-        counts[card.deck] = counts.get(card.deck, 0) + 1
-    click.echo(f"{deck.note_count} notes, {len(deck.cards)} cards in {len(deck.files)} files")
+    files = len(deck.files)
+    click.echo(f"{deck.note_count} note{'s' if deck.note_count != 1 else ''}, {len(deck.cards)} "
+               f"card{'s' if len(deck.cards) != 1 else ''} in {files} file{'s' if files != 1 else ''}")
     for name, count in counts.items():
         click.echo(f"  {count:5d}  {name}")
     if not paths:
