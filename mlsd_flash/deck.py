@@ -17,11 +17,12 @@ import sys
 import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from .cards import Card, Cards, no_gc, note_of
 from .problems import Problem
 
-CACHE_VERSION = 7
+CACHE_VERSION = 8
 BUILTIN_IN_WHEEL = Path(__file__).parent / "builtin_cards"
 BUILTIN_IN_CHECKOUT = Path(__file__).parent.parent / "cards"
 
@@ -136,56 +137,142 @@ def _yaml_files(folder: str, problems: list[Problem], seen: set) -> Iterator[tup
 
 
 def load(paths: list[Path], cache_dir: Path | None = None) -> Deck:
-    """Compile every note under `paths` into one deck, reporting every problem at once."""
+    """Compile every note under `paths` into one deck, reporting every problem at once.
+
+    Two caches: the whole deck, read back when no file changed, and each file's compiled notes, so
+    that after an edit only the edited files are parsed again."""
     files, missing = find_files(paths)
     fingerprint = (CACHE_VERSION, tuple(files))
     roots = "\n".join(os.path.abspath(p) for p in paths)
     # Named by the folders (a clash only costs a rebuild) and the Python version (`marshal`'s format).
-    cache_file = cache_dir / f"deck-{sys.implementation.cache_tag}-{zlib.crc32(roots.encode()):08x}.marshal" \
-        if cache_dir else None
+    stem = f"{sys.implementation.cache_tag}-{zlib.crc32(roots.encode()):08x}"
+    cache_file = cache_dir / f"deck-{stem}.marshal" if cache_dir else None
     if cache_file and not missing:
         cached = _read_cache(cache_file, fingerprint)
         if cached is not None:
             return cached
-    deck = compile_files([path for path, _, _ in files])
+    units_file = cache_dir / f"files-{stem}.marshal" if cache_dir else None
+    deck, units = _compile(files, _read_units(units_file) if units_file else {})
     deck.problems[:0] = missing
     if cache_file and not missing:
         _write_cache(cache_file, fingerprint, deck)
+        _write_units(units_file, units)
     return deck
 
 
 def compile_files(files: list[str]) -> Deck:
-    from .cards import compile_note
-    from .notes import Note, parse_file
+    """Compile these files, with no cache."""
+    return _compile([(path, None, None) for path in files], {})[0]
 
-    cards: list[Card] = []
+
+class _Unit(NamedTuple):
+    """One file compiled: its notes (id, override, line, column, number of cards), their cards packed
+    as in the deck cache with the columns that select them, its problems, and the stats it was
+    compiled at. Merging units moves bytes: no card is unpacked or packed again."""
+
+    mtime: int | None
+    size: int | None
+    notes: list
+    rows: list  # each card's fields as marshal bytes
+    ids: list
+    decks: list
+    tags: list
+    priorities: str
+    problems: list
+
+
+def _compile_file(path: str, mtime, size) -> _Unit:
+    from .cards import compile_note
+    from .notes import parse_file
+
+    notes, problems = parse_file(path, os.path.abspath(path))
+    meta, cards = [], []
+    for note in notes:
+        compiled = compile_note(note)
+        meta.append((note.id, note.override, note.line, note.column, len(compiled)))
+        cards.extend(compiled)
+    return _Unit(mtime, size, meta, [marshal.dumps(tuple(c)) for c in cards], [c.id for c in cards],
+                 [c.deck for c in cards], [c.tags for c in cards], "".join(c.priority[0] for c in cards),
+                 [tuple(p) for p in problems])
+
+
+def _compile(files: list[tuple[str, int | None, int | None]], old: dict) -> tuple[Deck, dict]:
+    """Merge the files' units in deck order (compiling the files that changed): duplicate ids are
+    problems naming both places, and a note marked `override` replaces the one it copies."""
+    units: dict[str, _Unit] = {}
+    kept: dict[str, tuple] = {}  # note id -> (unit, first card, count), in the order notes were kept
+    first: dict[str, tuple] = {}  # note id -> (override, path, line)
     problems: list[Problem] = []
-    seen: dict[str, Note] = {}
-    note_count = 0
     shown = []
-    for path in files:
+    for path, mtime, size in files:
         absolute = os.path.abspath(path)
         shown.append(absolute)
-        notes, file_problems = parse_file(path, absolute)
-        problems.extend(file_problems)
-        for note in notes:
-            if note.id in seen:
-                first = seen[note.id]
-                if note.override != first.override:  # `override: true` (a personal copy) wins
-                    if note.override:
-                        cards = [c for c in cards if c.note_id != note.id]
-                        seen[note.id] = note
-                        cards.extend(compile_note(note))
+        unit = old.get(absolute)
+        if unit is None or mtime is None or (unit.mtime, unit.size) != (mtime, size):
+            unit = _compile_file(path, mtime, size)
+        units[absolute] = unit
+        problems.extend(Problem(*p) for p in unit.problems)
+        at = 0
+        for note_id, override, line, column, count in unit.notes:
+            span = (unit, at, count)
+            at += count
+            if note_id in first:
+                was_override, first_path, first_line = first[note_id]
+                if override != was_override:  # `override: true` (a personal copy) wins
+                    if override:
+                        del kept[note_id]
+                        kept[note_id] = span
+                        first[note_id] = (override, absolute, line)
                     continue
-                problems.append(Problem(
-                    note.path, note.line, note.column,
-                    f"duplicate note id '{note.id}' (also at {first.path}:{first.line})",
-                ))
+                problems.append(Problem(absolute, line, column,
+                                        f"duplicate note id '{note_id}' (also at {first_path}:{first_line})"))
                 continue
-            seen[note.id] = note
-            note_count += 1
-            cards.extend(compile_note(note))
-    return Deck(Cards.of(cards), problems, note_count, shown)
+            first[note_id] = (override, absolute, line)
+            kept[note_id] = span
+    ids, decks, tags, priorities, rows = [], [], [], [], []
+    for unit, at, end in _runs(kept.values()):
+        ids += unit.ids[at:end]
+        decks += unit.decks[at:end]
+        tags += unit.tags[at:end]
+        priorities.append(unit.priorities[at:end])
+        rows += unit.rows[at:end]
+    cards = Cards(ids, decks, tags, "".join(priorities), rows, packed=True)
+    return Deck(cards, problems, len(kept), shown), units
+
+
+def _runs(spans) -> Iterator[tuple[_Unit, int, int]]:
+    """(unit, start, end) of the kept notes' cards, neighbouring notes of a file joined into one run."""
+    current = None
+    for unit, at, count in spans:
+        if current and current[0] is unit and current[2] == at:
+            current[2] = at + count
+        else:
+            if current:
+                yield tuple(current)
+            current = [unit, at, at + count]
+    if current:
+        yield tuple(current)
+
+
+def _read_units(units_file: Path) -> dict:
+    try:
+        data = units_file.read_bytes()
+        if int.from_bytes(data[:4], "little") != zlib.crc32(data[4:]):
+            return {}
+        with no_gc():
+            return {path: _Unit(*unit) for path, unit in marshal.loads(data[4:]).items()}
+    except Exception:  # missing, damaged or from another version: every file is compiled again
+        return {}
+
+
+def _write_units(units_file: Path, units: dict) -> None:
+    tmp = units_file.with_name(units_file.name + ".tmp")
+    try:
+        payload = marshal.dumps({path: tuple(unit) for path, unit in units.items()})
+        tmp.write_bytes(zlib.crc32(payload).to_bytes(4, "little") + payload)
+        os.replace(tmp, units_file)
+    except (OSError, ValueError):
+        tmp.unlink(missing_ok=True)  # the cache only saves time
 
 
 def _read_cache(cache_file: Path, fingerprint: tuple) -> Deck | None:

@@ -166,3 +166,23 @@ def test_cache_returns_same_cards_and_notices_changes(tmp_path):
     f.write_text(f.read_text().replace("  - id: toy-feed", "  - id: toy-feed-2"))
     changed = load([f.parent], cache)
     assert changed.get("toy-feed-2/framing") and not changed.get("toy-feed/framing")
+
+
+def test_editing_one_file_compiles_that_file_only(tmp_path, monkeypatch):
+    from mlsd_flash import notes
+
+    folder = tmp_path / "cards"
+    for i in range(5):
+        write(folder / f"f{i}.yaml", SAMPLE.replace("toy-", f"t{i}-"))
+    cache = tmp_path / "cache"
+    first = list(load([folder], cache).cards)
+    parsed = []
+    real = notes.parse_file
+    monkeypatch.setattr(notes, "parse_file", lambda path, shown=None: parsed.append(path) or real(path, shown))
+    edited = folder / "f3.yaml"
+    edited.write_text(edited.read_text().replace("keep a uniform sample", "keep an even sample"))
+    again = load([folder], cache)
+    assert [str(p) for p in parsed] == [str(edited)]
+    assert [c.id for c in again.cards] == [c.id for c in first]
+    assert again.get("t3-reservoir/definition").answer.startswith("A one-pass way to keep an even sample")
+    assert list(load([folder], cache).cards) == list(again.cards) and len(parsed) == 1  # then the deck cache
