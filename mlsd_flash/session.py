@@ -6,6 +6,8 @@ is injected, so a whole session can be driven by a test in memory.
 
 from __future__ import annotations
 
+import heapq
+from collections import deque
 from datetime import datetime, tzinfo
 from typing import Callable, NamedTuple
 
@@ -27,6 +29,40 @@ class Summary:
     @property
     def again_percent(self) -> float:
         return 100.0 * self.again / self.reviewed if self.reviewed else 0.0
+
+
+class _Learning:
+    """Today's learning steps by due time, kept so that each answer costs O(log n): the next step
+    comes from a heap (stale entries dropped when they surface), and the count of steps due
+    before the day ends is kept as steps come and go."""
+
+    def __init__(self, dues: dict[str, int], day_end: int):
+        self.due = dict(dues)
+        self.day_end = day_end
+        self.heap = [(d, c) for c, d in self.due.items()]
+        heapq.heapify(self.heap)
+        self.today = sum(1 for d in self.due.values() if d < day_end)
+
+    def __contains__(self, card_id: str) -> bool:
+        return card_id in self.due
+
+    def put(self, card_id: str, due: int) -> None:
+        self.drop(card_id)
+        self.due[card_id] = due
+        heapq.heappush(self.heap, (due, card_id))
+        self.today += due < self.day_end
+
+    def drop(self, card_id: str) -> None:
+        due = self.due.pop(card_id, None)
+        if due is not None:
+            self.today -= due < self.day_end
+
+    def first(self) -> tuple[int, str] | None:
+        """The earliest step (due time, card id), if any."""
+        heap, due = self.heap, self.due
+        while heap and due.get(heap[0][1]) != heap[0][0]:
+            heapq.heappop(heap)
+        return heap[0] if heap else None
 
 
 class _Done(NamedTuple):
@@ -64,8 +100,10 @@ class Session:
         self.queue: Queue = build_queue(self.cards, states, counts, held, self.settings, self.day, new_limit,
                                         seen=seen)
         self.leech: str = ""  # said on the next screen when an answer made the card a leech
-        self._learning_due = {cid: states[cid].due for cid in self.queue.learning}
+        self._learning = _Learning({cid: states[cid].due for cid in self.queue.learning}, self.day.end)
+        self.queue = self.queue._replace(main=deque(self.queue.main))  # the head is taken in O(1)
         self._new_ids = set(self.queue.new)
+        self._new_left = len(self.queue.new)
         if in_final_days(settings, self.day):
             self._bring_forward(counts, to_ms(now))
 
@@ -91,23 +129,21 @@ class Session:
             self.current = None
             return None
         now_ms = to_ms(self.now())
-        due_now = [(due, cid) for cid, due in self._learning_due.items() if due <= now_ms]
-        if due_now:
-            card_id = min(due_now)[1]
+        step = self._learning.first()
+        if step and step[0] <= now_ms:
+            card_id = step[1]
         elif self.queue.main:
             card_id = self.queue.main[0]
+        elif step and step[0] <= now_ms + LEARN_AHEAD_MS and step[0] < self.day.end:
+            card_id = step[1]
         else:
-            soon = [(due, cid) for cid, due in self._learning_due.items()
-                    if due <= now_ms + LEARN_AHEAD_MS and due < self.day.end]
-            card_id = min(soon)[1] if soon else None
+            card_id = None
         self.current = None if card_id is None else self.cards.get(card_id)
         return self.current
 
     def remaining(self) -> tuple[int, int, int]:
         """(new, learning, review) still to do in this session, as Anki shows them."""
-        new = sum(1 for cid in self.queue.main if cid in self._new_ids)
-        learning = sum(1 for due in self._learning_due.values() if due < self.day.end)
-        return new, learning, len(self.queue.main) - new
+        return self._new_left, self._learning.today, len(self.queue.main) - self._new_left
 
     def is_new(self, card_id: str) -> bool:
         """Whether the card had never been answered when the session started."""
@@ -115,8 +151,8 @@ class Session:
 
     def next_due_later(self) -> int | None:
         """When the next learning step of today is due, if any (UTC ms)."""
-        later = [due for due in self._learning_due.values() if due < self.day.end]
-        return min(later) if later else None
+        step = self._learning.first()
+        return step[0] if step and step[0] < self.day.end else None
 
     def next_due_after_today(self) -> int | None:
         """When a seen card among the selected ones next comes up (UTC ms): a card due today that is
@@ -145,7 +181,7 @@ class Session:
         card = self.current
         assert card is not None
         now = self.now()
-        was_learning = card.id in self._learning_due
+        was_learning = card.id in self._learning
         review_id = self.history.record(
             card.id, rating, to_ms(now), int(seconds * 1000), card.content_hash,
             lambda before: self.scheduler.next_state(card.id, before, rating, now),
@@ -155,7 +191,7 @@ class Session:
         self._remove(card)
         suspended = bool(self.leech) and self.settings.leech_action == "suspend"
         if state is not None and state.state in (LEARNING, RELEARNING) and state.due < self.day.end and not suspended:
-            self._learning_due[card.id] = state.due
+            self._learning.put(card.id, state.due)
         self.summary.reviewed += 1
         self.summary.again += rating == AGAIN
         self.summary.seconds += seconds
@@ -181,7 +217,7 @@ class Session:
         card = self.current
         assert card is not None
         self.history.bury(card.id, self.day.end)
-        was_learning = card.id in self._learning_due
+        was_learning = card.id in self._learning
         self._remove(card)
         self._undo.append(_Done("bury", card, was_learning=was_learning))
         self.current = None
@@ -200,19 +236,26 @@ class Session:
             self.summary.seconds -= done.seconds
         else:
             self.history.unbury(card.id)
-        self._learning_due.pop(card.id, None)
+        self._learning.drop(card.id)
         if done.was_learning:
             state = self.history.state(card.id)
-            self._learning_due[card.id] = state.due if state else to_ms(self.now())
+            self._learning.put(card.id, state.due if state else to_ms(self.now()))
         else:
-            self.queue.main.insert(0, card.id)
+            self.queue.main.appendleft(card.id)
+            self._new_left += card.id in self._new_ids
         self.current = card
         return card
 
     def _remove(self, card: Card) -> None:
-        self._learning_due.pop(card.id, None)
-        if card.id in self.queue.main:
-            self.queue.main.remove(card.id)
+        self._learning.drop(card.id)
+        main = self.queue.main
+        if main and main[0] == card.id:
+            main.popleft()
+        elif card.id in main:  # not at the head: rare (a card brought forward twice)
+            main.remove(card.id)
+        else:
+            return
+        self._new_left -= card.id in self._new_ids
 
 
 class Practice:

@@ -64,13 +64,13 @@ def test_the_last_days_bring_the_weakest_cards_forward_within_the_review_budget(
     interview = (T0 + timedelta(days=2)).date().isoformat()
     clock = Clock(T0)
     plain = Session(cards, history, Settings(fuzz=False, new_per_day=0), clock)
-    assert plain.queue.main == []  # nothing is due today without the date
+    assert list(plain.queue.main) == []  # nothing is due today without the date
     final = Session(cards, history, Settings(fuzz=False, new_per_day=0, interview_date=interview,
                                              reviews_per_day=3), clock)
-    assert final.queue.main == ["n0/definition", "n1/definition", "n2/definition"]  # the three weakest
+    assert list(final.queue.main) == ["n0/definition", "n1/definition", "n2/definition"]  # the three weakest
     early = Session(cards, history, Settings(fuzz=False, new_per_day=0, interview_date=interview,
                                              interview_final_days=1), clock)
-    assert early.queue.main == []  # two days left: not yet the final day
+    assert list(early.queue.main) == []  # two days left: not yet the final day
 
 
 def test_a_past_interview_date_is_refused_when_set_and_never_blocks_stats(private_home):
