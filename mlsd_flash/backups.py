@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 KEEP_DAYS, KEEP_WEEKS, KEEP_RECENT = 7, 4, 5
+BACKUP_STEP_PAGES = 2048
 _NAME = re.compile(r"^history-(\d{8}T\d{6}(?:\d{6})?)-([a-z0-9-]+)\.sqlite3$")
 
 
@@ -44,7 +45,7 @@ def copy_database(source: Path, target: Path) -> None:
         try:
             dst = sqlite3.connect(tmp)
             try:
-                src.backup(dst)
+                src.backup(dst, pages=BACKUP_STEP_PAGES)  # in steps: memory stays small for a large history
                 dst.execute("PRAGMA journal_mode=DELETE")  # a backup is one self-contained file
             finally:
                 dst.close()
