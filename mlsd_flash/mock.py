@@ -20,7 +20,6 @@ from .history import History
 from .scheduler import AGAIN, GOOD, HARD, Scheduler, to_ms
 from .skeleton import STEP_NAMES, Skeleton
 
-DEFAULT_MINUTES = (5, 4, 3, 5, 8, 4, 4, 6, 6)  # per framework step; 45 in all
 MARKS = {"c": ("covered", GOOD), "p": ("partly", HARD), "m": ("missed", AGAIN)}
 MARK_SCORES = {"covered": 1.0, "partly": 0.5, "missed": 0.0}
 RUBRIC = (

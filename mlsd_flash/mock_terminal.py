@@ -7,6 +7,7 @@ nothing; grading marks are durable reviews the moment a key is pressed.
 
 from __future__ import annotations
 
+import os
 import sys
 import textwrap
 import threading
@@ -62,8 +63,6 @@ class Timer:
 
     def __enter__(self):
         if self.screen.tty:
-            import os
-
             rows = os.get_terminal_size(self.screen.out.fileno()).lines
             self.screen.out.write(f"\x1b[H\x1b[2J\x1b[3;{rows}r\x1b[3;1H")  # scroll only rows 3..end
             self._thread = threading.Thread(target=self._tick, daemon=True)

@@ -20,7 +20,6 @@ RETENTIONS = (0.80, 0.85, 0.90, 0.95)
 
 class Items(NamedTuple):
     items: list  # fsrs_rs_python.FSRSItem, oldest first
-    times: list[int]  # when each item's last review was made (UTC ms)
     reviews: int
 
 
@@ -67,7 +66,7 @@ def items_from(answers: Iterable[tuple[str, int, int]], rollover_hour: int = 4) 
             dated.append((at, FSRSItem(list(reviews))))
         last_day = day
     dated.sort(key=lambda x: x[0])
-    return Items([item for _, item in dated], [at for at, _ in dated], count)
+    return Items([item for _, item in dated], count)
 
 
 def judge(items: Items, current: list[float] | None) -> Verdict:

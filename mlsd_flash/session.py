@@ -277,9 +277,6 @@ class Practice:
         self.current = self.cards[self.position] if self.position < len(self.cards) else None
         return self.current
 
-    def remaining(self) -> tuple[int, int, int]:
-        return 0, 0, len(self.cards) - self.position
-
     def intervals(self) -> dict[int, int]:
         assert self.current is not None and self.history is not None
         return self.scheduler.preview(self.current.id, self.history.state(self.current.id), self.now())
