@@ -8,7 +8,7 @@ so the first question appears without paying for it.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import TYPE_CHECKING, Iterable, NamedTuple
+from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
 
 from .cards import Cards, note_of
 from .config import Settings, step_seconds
@@ -247,31 +247,37 @@ def build_queue(cards: Cards, states: dict[str, Due], counts: TodayCounts, burie
     held: list[int] = [0]
     due_reviews = _one_per_note((cid for _, cid in reviews), notes_seen, review_room, held)
     new_room = max(0, (settings.new_per_day if new_limit is None else new_limit) - counts.new_done)
-    # Set algebra runs in C; only the unseen cards are put back in order: target cases first, then core,
-    # then extended cards, each in deck order.
-    unseen = sorted(position.keys() - seen - buried, key=new_card_order(cards, settings.target_cases))
+    # Set algebra runs in C; only the unseen cards are put back in deck order, then taken target cases
+    # first, then core, then extended, until the day's new cards are found.
+    unseen = sorted(position.keys() - seen - buried, key=position.__getitem__)
     if settings.new_order == "random":
         import random
 
         (rng or random.Random()).shuffle(unseen)
-    new_cards = _one_per_note(unseen, notes_seen, new_room, held)
+        ordered = unseen
+    else:
+        ordered = in_priority_order(unseen, cards, settings.target_cases)
+    new_cards = _one_per_note(ordered, notes_seen, new_room, held)
     return Queue([cid for _, cid in learning], _interleave(due_reviews, new_cards), new_cards, held[0])
 
 
-def new_card_order(cards: Cards, target_cases: Iterable[str] = ()):
-    """The sort key of new cards: target cases' cards first, then core, then extended, in deck order."""
-    position = cards.positions()
-    priorities = cards.priorities
+def in_priority_order(ordered: list[str], cards: Cards, target_cases: Iterable[str] = ()) -> Iterator[str]:
+    """Unseen card ids (in deck order) as new cards come: the target cases' first, then core, then
+    extended. A generator: the queue stops reading once the day's new cards are found."""
     targets = frozenset(target_cases)
+    priorities = cards.priorities
     if not targets and "e" not in priorities:
-        return position.__getitem__
+        yield from ordered
+        return
+    position = cards.positions()
 
-    def key(card_id: str) -> int:
-        i = position[card_id]
-        rank = 0 if targets and note_of(card_id) in targets else 2 if priorities[i] == "e" else 1
-        return rank * len(priorities) + i
+    def rank(card_id: str) -> int:
+        if targets and note_of(card_id) in targets:
+            return 0
+        return 2 if priorities[position[card_id]] == "e" else 1
 
-    return key
+    for wanted in (0, 1, 2) if targets else (1, 2):
+        yield from (cid for cid in ordered if rank(cid) == wanted)
 
 
 def _one_per_note(card_ids: Iterable[str], seen_notes: set[str], limit: int, held: list[int]) -> list[str]:
