@@ -107,13 +107,32 @@ def list_cards(app: App, deck_name: str | None, tag: str | None, as_json: bool, 
         cards = [c for c in cards if (leeches and "leech" in marks.get(c.id, ())) or
                  (suspended and "suspended" in marks.get(c.id, ()))]
     if as_json:
-        echo_json([{**c.to_dict(), "suspended": "suspended" in marks.get(c.id, ()),
-                    "leech": "leech" in marks.get(c.id, ())} for c in cards])
+        _stream_json({**c.to_dict(), "suspended": "suspended" in marks.get(c.id, ()),
+                      "leech": "leech" in marks.get(c.id, ())} for c in _one_by_one(cards))
         return
-    for card in cards:
+    for card in _one_by_one(cards):
         question = " ".join(card.front().split())
         flags = "".join(f" [{m}]" for m in marks.get(card.id, ()))
         click.echo(f"{card.id}\t{card.deck}\t{question}{flags}")
+
+
+def _one_by_one(cards):
+    """Each card unpacked as it is written, never all of them at once (a heavy deck stays small)."""
+    return (cards[i] for i in range(len(cards))) if hasattr(cards, "ids") else iter(cards)
+
+
+def _stream_json(items) -> None:
+    """A JSON array written item by item, as `echo_json` would print the whole list."""
+    import json
+    import textwrap
+
+    out = click.get_text_stream("stdout")
+    first = True
+    out.write("[")
+    for item in items:
+        out.write(("\n" if first else ",\n") + textwrap.indent(json.dumps(item, indent=2, ensure_ascii=False), "  "))
+        first = False
+    out.write("\n]\n" if not first else "]\n")
 
 
 def _marks(app: App) -> dict[str, tuple[str, ...]]:
