@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Iterable
 
-from .cards import Card
+from .cards import Card, Cards
 from .config import Settings
 from .history import NEW, REVIEW, CardState, History, Review
 
@@ -199,8 +199,11 @@ def compute(cards: list[Card], states: dict[str, CardState], day_counts: dict[da
     due_counts = [0] * FORECAST_DAYS
     overdue = 0
     today_start = start_of(today)
-    in_deck = [(c, states.get(c.id)) for c in cards]
-    for _, s in in_deck:
+    if not isinstance(cards, Cards):
+        cards = Cards.of(cards)
+    # Columns, not cards: a heavy deck is never unpacked; the few cards shown are, by position.
+    in_deck = list(zip(range(len(cards)), cards.decks, map(states.get, cards.ids)))
+    for _, _, s in in_deck:
         if s is None or s.state == NEW:
             continue
         i = bisect_right(bounds, s.due)
@@ -212,38 +215,36 @@ def compute(cards: list[Card], states: dict[str, CardState], day_counts: dict[da
                 for i in range(FORECAST_DAYS)]
 
     # -- per deck --------------------------------------------------------------------------
-    groups: dict[str, list[tuple[Card, CardState | None]]] = {}
+    groups: dict[str, list[tuple[int, CardState | None]]] = {}
     group_of: dict[str, str] = {}
-    for card, s in in_deck:
-        name = group_of.get(card.deck) or group_of.setdefault(card.deck, deck_group(card.deck))
-        groups.setdefault(name, []).append((card, s))
+    for i, deck, s in in_deck:
+        name = group_of.get(deck) or group_of.setdefault(deck, deck_group(deck))
+        groups.setdefault(name, []).append((i, s))
     deck_stats = []
-    all_weak: list[tuple[float, int, str]] = []
-    by_id: dict[str, tuple[Card, CardState]] = {}
+    all_weak: list[tuple[float, int, int]] = []
     factor = 0.9 ** (1 / decay) - 1
     for name, members in groups.items():
-        seen: list[tuple[float, int, str]] = []
-        for c, s in members:  # inlined `retrievability`: this loop runs once per card
+        seen: list[tuple[float, int, int]] = []
+        for i, s in members:  # inlined `retrievability`: this loop runs once per card
             if s is None or s.state == NEW:
                 continue
             if s.stability is None or s.last_review is None:
                 r = 0.0
             else:
                 r = (1 + factor * max(0, (now_ms - s.last_review) // DAY_MS) / s.stability) ** decay
-            seen.append((r, -s.lapses, c.id))
-            by_id[c.id] = (c, s)
+            seen.append((r, -s.lapses, i))
         weak = heapq.nsmallest(WEAKEST, seen)
         all_weak.extend(weak)
         deck_stats.append(DeckStats(name, len(members), len(seen),
                                     sum(x[0] for x in seen) / len(seen) if seen else None,
-                                    [_weak(x, by_id) for x in weak[:WEAKEST_PER_DECK]]))
-    weakest = [_weak(x, by_id) for x in heapq.nsmallest(WEAKEST, all_weak)]
+                                    [_weak(x, cards) for x in weak[:WEAKEST_PER_DECK]]))
+    weakest = [_weak(x, cards) for x in heapq.nsmallest(WEAKEST, all_weak)]
     cards_seen = sum(d.seen for d in deck_stats)
 
     readiness = None
     if on is not None:
         readiness = _readiness(groups, on, today, start_of(on), settings, decay)
-    cases = _cases(in_deck, now_ms, start_of(on) if on is not None else None, mock_scores or {}, decay)
+    cases = _cases(cards, states, now_ms, start_of(on) if on is not None else None, mock_scores or {}, decay)
 
     return Stats(
         now=now.astimezone(timezone.utc).isoformat(), today=today_fig, streak_current=current,
@@ -253,17 +254,18 @@ def compute(cards: list[Card], states: dict[str, CardState], day_counts: dict[da
     )
 
 
-def _cases(in_deck: list[tuple[Card, CardState | None]], now_ms: int, on_ms: int | None,
+def _cases(cards: Cards, states: dict[str, CardState], now_ms: int, on_ms: int | None,
            mock_scores: dict[str, float], decay: float) -> list[CaseReadiness]:
-    """Per interview case: its points seen and their predicted recall now and on the date."""
+    """Per interview case (a note whose id starts with `case-`): its points seen and their predicted
+    recall now and on the date. Only the cases' cards are unpacked."""
     from .notes import CASE_FACETS
-    from .skeleton import case_ids
 
-    cases = set(case_ids(c for c, _ in in_deck))
     points: dict[str, list[tuple[Card, CardState | None]]] = {}
-    for card, state in in_deck:
-        if card.note_id in cases and card.facet in CASE_FACETS:
-            points.setdefault(card.note_id, []).append((card, state))
+    for i, card_id in enumerate(cards.ids):
+        if card_id.startswith("case-"):
+            card = cards[i]
+            if card.facet in CASE_FACETS:
+                points.setdefault(card.note_id, []).append((card, states.get(card_id)))
     out = []
     for case_id, members in points.items():
         n = len(members)
@@ -275,7 +277,7 @@ def _cases(in_deck: list[tuple[Card, CardState | None]], now_ms: int, on_ms: int
     return out
 
 
-def _readiness(groups: dict[str, list[tuple[Card, CardState | None]]], on: date, today: date, at_ms: int,
+def _readiness(groups: dict[str, list[tuple[int, CardState | None]]], on: date, today: date, at_ms: int,
                settings: Settings, decay: float) -> Readiness:
     """Predicted recall on the learner's day `on` (at its start), per deck and in total."""
     days_left = (on - today).days
@@ -308,10 +310,10 @@ def _readiness(groups: dict[str, list[tuple[Card, CardState | None]]], on: date,
     return Readiness(on.isoformat(), days_left, settings.new_per_day, target, rows, total)
 
 
-def _weak(x: tuple[float, int, str], by_id: dict[str, tuple[Card, CardState]]) -> WeakCard:
-    r, _, card_id = x
-    card, state = by_id[card_id]
-    return WeakCard(card.id, card.deck, _one_line(card.front()), round(r, 4), state.lapses)
+def _weak(x: tuple[float, int, int], cards: Cards) -> WeakCard:
+    r, minus_lapses, i = x
+    card = cards[i]
+    return WeakCard(card.id, card.deck, _one_line(card.front()), round(r, 4), -minus_lapses)
 
 
 def _needed(unseen: int, days_left: int) -> int | None:
@@ -333,7 +335,7 @@ def gather(history: History, cards: list[Card], settings: Settings, now: datetim
     rollover = settings.day_starts_at
     local = now.astimezone(tz)
     today = (local - timedelta(hours=rollover)).date()
-    ids = [c.id for c in cards] if only_selected else None
+    ids = (cards.ids if isinstance(cards, Cards) else [c.id for c in cards]) if only_selected else None
     day_counts = reviews_per_day(history, today, rollover, tz, ids)
     since = {w: day_start(today - timedelta(days=w - 1), rollover, tz) for w in WINDOWS}
     rows = history.retention_counts(since[max(WINDOWS)], since[min(WINDOWS)], MATURE_DAYS * DAY_MS, ids)
@@ -347,8 +349,6 @@ def gather(history: History, cards: list[Card], settings: Settings, now: datetim
 
     stats = compute(cards, states, day_counts, today_reviews, rows, settings, now, tz, days, on, decay_of(settings),
                     deck_filter, mock_scores)
-    from .cards import Cards
-
     selected = cards if isinstance(cards, Cards) else Cards.of(cards)
     plan = plan_for(selected, states, settings, int(now.timestamp() * 1000), day_of(now, rollover, tz).end)
     stats.plan = plan._asdict() if plan else None
