@@ -338,8 +338,8 @@ def _summary(session, screen: Screen, clock, practice: bool) -> None:
         screen.write(f"Due tomorrow: {session.due_tomorrow()}.")
         held = session.queue.held_back
         if held:
-            screen.write(f"{held} card{'s' if held != 1 else ''} of notes you saw today "
-                         f"{'wait' if held != 1 else 'waits'} for another day (one card of a note a day, as in Anki).")
+            screen.write(f"{held} sibling card{'s' if held != 1 else ''} of today's notes "
+                         f"{'wait' if held != 1 else 'waits'} for a later day (one card of a note a day, as in Anki).")
         later = session.next_due_later()
         if later is not None:
             screen.write(f"A learning card is due again in {format_interval(later - to_ms(clock()))}: "

@@ -184,7 +184,7 @@ def test_a_bury_keeps_the_counts_the_same_in_the_header_due_and_the_next_session
 def test_the_summary_says_when_siblings_wait_for_another_day(private_home):
     write(private_home / "cards" / "mine.yaml", SAMPLE)
     result = run("review", "--deck", "Toy", input="\n3\n" * 10 + "q\n")
-    assert "of notes you saw today wait for another day" in result.stdout
+    assert "sibling cards of today's notes wait for a later day" in result.stdout
 
 
 def test_due_tomorrow_counts_only_cards_due_tomorrow(private_home):
