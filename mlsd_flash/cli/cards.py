@@ -153,7 +153,7 @@ def _marks(app: App) -> dict[str, tuple[str, ...]]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @pass_app
 def show(app: App, card_id: str, as_json: bool) -> None:
-    """Show a card's question, answer and source (or all cards of a note)."""
+    """Show a card as the review does, with its source and card info (or all cards of a note)."""
     deck = app.deck()
     card = deck.get(card_id)
     cards = [card] if card else deck.note_cards(card_id)
