@@ -66,6 +66,7 @@ class Deck:
         self.problems = problems
         self.note_count = note_count
         self.files = files
+        self.save = None  # with `load(..., defer=True)`: writes the caches when called
 
     def get(self, card_id: str) -> Card | None:
         return self.cards.get(card_id)
@@ -136,11 +137,12 @@ def _yaml_files(folder: str, problems: list[Problem], seen: set) -> Iterator[tup
             problems.append(Problem(entry.path, 1, 1, f"cannot read: {exc.strerror or exc}"))
 
 
-def load(paths: list[Path], cache_dir: Path | None = None) -> Deck:
+def load(paths: list[Path], cache_dir: Path | None = None, defer: bool = False) -> Deck:
     """Compile every note under `paths` into one deck, reporting every problem at once.
 
     Two caches: the whole deck, read back when no file changed, and each file's compiled notes, so
-    that after an edit only the edited files are parsed again."""
+    that after an edit only the edited files are parsed again. With `defer`, a rebuilt deck's caches
+    are written when `deck.save()` is called (a command calls it once its work is shown)."""
     files, missing = find_files(paths)
     fingerprint = (CACHE_VERSION, tuple(files))
     roots = "\n".join(os.path.abspath(p) for p in paths)
@@ -155,8 +157,14 @@ def load(paths: list[Path], cache_dir: Path | None = None) -> Deck:
     deck, units = _compile(files, _read_units(units_file) if units_file else {})
     deck.problems[:0] = missing
     if cache_file and not missing:
-        _write_cache(cache_file, fingerprint, deck)
-        _write_units(units_file, units)
+        def save() -> None:
+            _write_cache(cache_file, fingerprint, deck)
+            _write_units(units_file, units)
+
+        if defer:
+            deck.save = save
+        else:
+            save()
     return deck
 
 

@@ -25,6 +25,7 @@ class App:
             fail(str(exc))
         self._settings: Settings | None = None
         self.backup_scheduled = False
+        self._decks: dict = {}
         App.opened = self
 
     def ensure_data_dir(self, folder: Path | None = None) -> None:
@@ -63,8 +64,14 @@ class App:
     def deck(self, paths: list[Path] | None = None, personal: bool = True):
         from ..deck import load
 
-        cache = self.paths.cache_dir if paths is None else None
-        return load(paths or self.card_paths(personal), cache)
+        key = (tuple(paths or ()), personal)
+        if key not in self._decks:  # one load per command, whatever asks for the deck again
+            cache = self.paths.cache_dir if paths is None else None
+            deck = load(paths or self.card_paths(personal), cache, defer=True)
+            if deck.save is not None:  # a rebuilt deck's caches are written once the command's work is shown
+                click.get_current_context().call_on_close(deck.save)
+            self._decks[key] = deck
+        return self._decks[key]
 
 
 pass_app = click.make_pass_decorator(App)
