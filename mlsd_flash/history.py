@@ -242,12 +242,13 @@ class History:
             self._put_state(card_id, after)
             return cur.lastrowid
 
-    def undo(self, review_id: int, replay: Callable[[str, list[tuple[int, int, int | None]]], CardState]) -> str | None:
+    def undo(self, review_id: int,
+             replay_steps: Callable[[str, list[tuple[int, int, int | None]]], list[CardState]]) -> str | None:
         """Remove one review and put the card back as the rest of its log says. Returns the card id.
 
         When it was the card's last review, the state from before it is restored exactly. When
-        another process has answered the card since, the card is recomputed by replaying the log
-        rows that remain, so the cache never disagrees with the log."""
+        another process has answered the card since, the rows that remain are replayed (their states
+        and the card's), so the log and the cache never disagree."""
         with self._write():
             row = self.conn.execute(
                 "SELECT card_id, state_before, step_before, stability_before, difficulty_before, due_before,"
@@ -259,7 +260,7 @@ class History:
             later = self.conn.execute("SELECT 1 FROM reviews WHERE card_id = ? AND id > ? LIMIT 1",
                                       (card_id, review_id)).fetchone()
             if later:
-                self._replay_card(card_id, replay)
+                self._replay_rows(card_id, replay_steps)
             elif row[1] == NEW:
                 self.conn.execute("DELETE FROM cards WHERE card_id = ?", (card_id,))
             else:
@@ -283,13 +284,7 @@ class History:
         The log is read and the cache written in one write transaction: an answer made meanwhile in
         another process waits for it, and is never dropped from the cache."""
         with self._write():
-            by_card: dict[str, list] = {}
-            hashes: dict[str, str | None] = {}
-            for card_id, rating, at, duration, content_hash in self.conn.execute(
-                    f"SELECT card_id, rating, reviewed_at, duration_ms, content_hash FROM reviews WHERE {SINCE_RESET} "
-                    "ORDER BY reviewed_at, id"):
-                by_card.setdefault(card_id, []).append((rating, at, duration))
-                hashes[card_id] = content_hash
+            by_card, hashes = self._answers_by_card()
             self.conn.execute("DELETE FROM cards")
             for card_id, answers in by_card.items():
                 s = replay(card_id, answers)
@@ -361,10 +356,7 @@ class History:
         if integrity != "ok":
             return integrity, []
         cached = self.states()
-        by_card: dict[str, list] = {}
-        for card_id, rating, at, duration in self.conn.execute(
-                f"SELECT card_id, rating, reviewed_at, duration_ms FROM reviews WHERE {SINCE_RESET} ORDER BY reviewed_at, id"):
-            by_card.setdefault(card_id, []).append((rating, at, duration))
+        by_card, _ = self._answers_by_card()
         wrong = sorted(set(cached) - set(by_card))
         for card_id, answers in by_card.items():
             want, have = replay(card_id, answers), cached.get(card_id)
@@ -412,15 +404,17 @@ class History:
                                 (card_id,)).fetchone()
         return reps, lapses, row[0] if row else None
 
-    def _replay_card(self, card_id: str, replay) -> None:
-        rows = self.conn.execute("SELECT rating, reviewed_at, duration_ms, content_hash FROM reviews WHERE card_id = ?"
-                                 f" AND {SINCE_RESET} ORDER BY reviewed_at, id", (card_id,)).fetchall()
-        if not rows:
-            self.conn.execute("DELETE FROM cards WHERE card_id = ?", (card_id,))
-            return
-        s = replay(card_id, [r[:3] for r in rows])
-        self._put_state(card_id, CardState(s.state, s.step, s.stability, s.difficulty, s.due, s.last_review,
-                                           s.reps, s.lapses, rows[-1][3]))
+    def _answers_by_card(self) -> tuple[dict[str, list], dict[str, str | None]]:
+        """Each card's answers (rating, time, duration) since its last reset, in time order, and the
+        content hash of its latest answer: what a replay of the whole log reads."""
+        by_card: dict[str, list] = {}
+        hashes: dict[str, str | None] = {}
+        for card_id, rating, at, duration, content_hash in self.conn.execute(
+                f"SELECT card_id, rating, reviewed_at, duration_ms, content_hash FROM reviews WHERE {SINCE_RESET} "
+                "ORDER BY reviewed_at, id"):
+            by_card.setdefault(card_id, []).append((rating, at, duration))
+            hashes[card_id] = content_hash
+        return by_card, hashes
 
     def _replay_rows(self, card_id: str, replay_steps) -> None:
         """Recompute the before and after states of every log row of a card, in time order, and its cache."""

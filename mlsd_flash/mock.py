@@ -145,7 +145,7 @@ class Grading:
             return False
         last = self.marks.pop()
         if last.review_id is not None:
-            self.history.undo(last.review_id, self.scheduler.replay)
+            self.history.undo(last.review_id, self.scheduler.replay_steps)
         return True
 
     def scores(self) -> dict[str, float]:

@@ -230,7 +230,7 @@ class Session:
         done = self._undo.pop()
         card = done.card
         if done.kind == "answer":
-            self.history.undo(done.review_id, self.scheduler.replay)
+            self.history.undo(done.review_id, self.scheduler.replay_steps)
             self.summary.reviewed -= 1
             self.summary.again -= done.rating == AGAIN
             self.summary.seconds -= done.seconds
@@ -304,7 +304,7 @@ class Practice:
             return None
         position, review_id, rating, seconds = self._undo.pop()
         if review_id is not None and self.history is not None:
-            self.history.undo(review_id, self.scheduler.replay)
+            self.history.undo(review_id, self.scheduler.replay_steps)
         if rating:
             self.summary.reviewed -= 1
             self.summary.again -= rating == AGAIN

@@ -58,7 +58,7 @@ def test_undo_after_another_process_answered_the_same_card_recomputes_it_from_th
     answer(mine, GOOD, T0)
     my_review = answer(mine, GOOD, T0 + timedelta(days=1))
     answer(theirs, AGAIN, T0 + timedelta(days=2))
-    mine.undo(my_review, scheduler.replay)
+    mine.undo(my_review, scheduler.replay_steps)
     assert [r.rating for r in mine.reviews()] == [GOOD, AGAIN]
     state = theirs.state("c/1")
     expected = replayed(theirs, scheduler, "c/1")
