@@ -206,6 +206,21 @@ def orphan_rows(app: App, deck) -> list[dict]:
             for card_id, reviews, last in orphans]
 
 
+def cards_named(deck, name: str) -> list:
+    """The card with this id, or every card of the note with this id; an unknown id fails in one
+    line with the closest ids (and ids that start with it)."""
+    card = deck.get(name)
+    cards = [card] if card else deck.note_cards(name)
+    if not cards:
+        import difflib
+
+        ids = deck.cards.ids
+        close = difflib.get_close_matches(name, ids, n=3, cutoff=0.6)
+        close += [i for i in ids if i.startswith(name) and i not in close][: 3 - len(close)]
+        fail(f"unknown card id '{name}'" + (f"; did you mean {', '.join(close)}?" if close else ""))
+    return cards
+
+
 def unknown_case(case_id: str, cases: list[str]) -> None:
     """Fail with the case ids closest to a mistyped one."""
     import difflib

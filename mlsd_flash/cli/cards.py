@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..problems import display_path
-from .app import App, echo_json, fail, open_history, orphan_rows, pass_app, select_cards
+from .app import App, cards_named, echo_json, fail, open_history, orphan_rows, pass_app, select_cards
 
 
 @click.command()
@@ -154,17 +154,7 @@ def _marks(app: App) -> dict[str, tuple[str, ...]]:
 @pass_app
 def show(app: App, card_id: str, as_json: bool) -> None:
     """Show a card as the review does, with its source and card info (or all cards of a note)."""
-    deck = app.deck()
-    card = deck.get(card_id)
-    cards = [card] if card else deck.note_cards(card_id)
-    if not cards:
-        import difflib
-
-        ids = deck.cards.ids
-        close = difflib.get_close_matches(card_id, ids, n=3, cutoff=0.6)
-        close += [i for i in ids if i.startswith(card_id) and i not in close][: 3 - len(close)]
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        fail(f"unknown card id '{card_id}'{hint}")
+    cards = cards_named(app.deck(), card_id)
     from ..render import render
 
     info = _card_info(app, [c.id for c in cards])

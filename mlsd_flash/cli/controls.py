@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .app import App, fail, open_history, pass_app
+from .app import App, cards_named, fail, open_history, pass_app
 
 
 def _targets(app: App, ids: tuple[str, ...], deck_name: str | None, tag: str | None) -> list[str]:
@@ -14,14 +14,7 @@ def _targets(app: App, ids: tuple[str, ...], deck_name: str | None, tag: str | N
     deck = app.deck()
     chosen: dict[str, None] = {}
     for name in ids:
-        card = deck.get(name)
-        cards = [card] if card else deck.note_cards(name)
-        if not cards:
-            import difflib
-
-            close = difflib.get_close_matches(name, deck.cards.ids, n=3, cutoff=0.6)
-            fail(f"unknown card id '{name}'" + (f"; did you mean {', '.join(close)}?" if close else ""))
-        chosen.update((c.id, None) for c in cards)
+        chosen.update((c.id, None) for c in cards_named(deck, name))
     if deck_name or tag:
         selected = deck.select(deck_name, tag)
         if not selected:
