@@ -64,12 +64,13 @@ def _cram_cards(app: App, history, cards, leeches: bool, weakest: int | None, cl
     """The cards of a custom study session, in deck order (the weakest first with --weakest)."""
     if leeches:
         marked = history.leeches()
-        return [c for c in cards if c.id in marked]
+        return list(cards.subset(i for i, cid in enumerate(cards.ids) if cid in marked))  # only these unpacked
     if weakest:
+        from ..history import NEW
         from ..scheduler import decay_of, to_ms, weakest_on
 
         positions = cards.positions()
-        states = {cid: s for cid, s in history.states().items() if cid in positions and s.state != 0}
+        states = {cid: s for cid, s in history.states().items() if cid in positions and s.state != NEW}
         return [cards.get(cid) for cid in weakest_on(states, to_ms(clock()), weakest, decay_of(app.settings))]
     return list(cards)
 
