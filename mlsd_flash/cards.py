@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import marshal
+import zlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Iterable, NamedTuple
 
@@ -98,12 +99,14 @@ class Cards(Sequence):
     tuples only for the cards it queues. A full pass unpacks every card once and keeps them."""
 
     def __init__(self, ids: list[str], decks: list[str], tags: list[tuple[str, ...]], priorities: str, rows: Sequence,
-                 packed: bool = False):
+                 packed: bool = False, segments: list[tuple[str, int, int, int]] | None = None):
         self.ids, self.decks, self.tags = ids, decks, tags
         self.priorities = priorities  # one letter a card: "c" core, "e" extended
         self._rows = rows  # Card tuples, or their fields as marshal bytes when `packed`
         self._packed = packed
         self._positions: dict[str, int] | None = None
+        self._segments = segments
+        self.whole: Cards = self  # the deck a selection was taken from (itself for a whole deck)
 
     @classmethod
     def of(cls, cards: Iterable[Card]) -> Cards:
@@ -136,12 +139,28 @@ class Cards(Sequence):
 
     def subset(self, positions: Iterable[int]) -> Cards:
         keep = list(positions)
-        return Cards([self.ids[i] for i in keep], [self.decks[i] for i in keep], [self.tags[i] for i in keep],
+        part = Cards([self.ids[i] for i in keep], [self.decks[i] for i in keep], [self.tags[i] for i in keep],
                      "".join(self.priorities[i] for i in keep), [self._rows[i] for i in keep], self._packed)
+        part.whole = self.whole
+        return part
+
+    @property
+    def segments(self) -> list[tuple[str, int, int, int]]:
+        """The deck as runs of cards from one file: (file, start, end, stamp), the stamp a CRC-32 of
+        the run's ids and priorities. What the history's copy of the deck order is kept in step by,
+        a file at a time (cards built in memory are one run)."""
+        if self._segments is None:
+            self._segments = [segment("", self.ids, self.priorities, 0, len(self.ids))]
+        return self._segments
 
     def packed(self) -> Sequence[bytes]:
         """Each card's fields as marshal bytes, for the deck cache."""
         return self._rows if self._packed else [marshal.dumps(tuple(c)) for c in self._rows]
+
+
+def segment(path: str, ids: list[str], priorities: str, start: int, end: int) -> tuple[str, int, int, int]:
+    stamp = zlib.crc32(priorities[start:end].encode(), zlib.crc32("\n".join(ids[start:end]).encode()))
+    return path, start, end, stamp
 
 
 def _unpack(packed: bytes) -> Card:

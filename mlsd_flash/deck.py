@@ -19,10 +19,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from .cards import Card, Cards, no_gc, note_of
+from .cards import Card, Cards, no_gc, note_of, segment
 from .problems import Problem
 
-CACHE_VERSION = 8
+CACHE_VERSION = 9
 BUILTIN_IN_WHEEL = Path(__file__).parent / "builtin_cards"
 BUILTIN_IN_CHECKOUT = Path(__file__).parent.parent / "cards"
 
@@ -238,14 +238,37 @@ def _compile(files: list[tuple[str, int | None, int | None]], old: dict) -> tupl
             first[note_id] = (override, absolute, line)
             kept[note_id] = span
     ids, decks, tags, priorities, rows = [], [], [], [], []
+    runs = []  # (file, start, end) of each run of one file's cards
+    path_of = {id(unit): path for path, unit in units.items()}
     for unit, at, end in _runs(kept.values()):
+        start = len(ids)
         ids += unit.ids[at:end]
         decks += unit.decks[at:end]
         tags += unit.tags[at:end]
         priorities.append(unit.priorities[at:end])
         rows += unit.rows[at:end]
-    cards = Cards(ids, decks, tags, "".join(priorities), rows, packed=True)
+        runs.append((path_of[id(unit)], start, len(ids)))
+    priorities = "".join(priorities)
+    cards = Cards(ids, decks, tags, priorities, rows, packed=True, segments=_segments(runs, ids, priorities))
     return Deck(cards, problems, len(kept), shown), units
+
+
+def _segments(runs: list[tuple[str, int, int]], ids: list[str], priorities: str) -> list[tuple[str, int, int, int]]:
+    """The deck's segments (see `Cards.segments`): neighbouring runs of a file joined, and a file
+    whose cards are split by another's (an override) named once per part."""
+    joined: list[list] = []
+    for path, start, end in runs:
+        if joined and joined[-1][0] == path and joined[-1][2] == start:
+            joined[-1][2] = end
+        else:
+            joined.append([path, start, end])
+    parts: dict[str, int] = {}
+    out = []
+    for path, start, end in joined:
+        parts[path] = parts.get(path, 0) + 1
+        name = path if parts[path] == 1 else f"{path}#{parts[path]}"
+        out.append(segment(name, ids, priorities, start, end))
+    return out
 
 
 def _runs(spans) -> Iterator[tuple[_Unit, int, int]]:
@@ -291,14 +314,16 @@ def _read_cache(cache_file: Path, fingerprint: tuple) -> Deck | None:
         if int.from_bytes(cache[8:12], "little") != zlib.crc32(memoryview(cache)[12:]):
             return None  # damaged: rebuilt, never trusted
         with no_gc():
-            stored_fingerprint, columns, offsets, problems, note_count, files = marshal.loads(cache[12:12 + header_size])
+            stored_fingerprint, columns, segments, offsets, problems, note_count, files = marshal.loads(
+                cache[12:12 + header_size])
         rows = _CachedRows(cache, 12 + header_size, array.array("Q", offsets))
         complete = len(cache) == 12 + header_size + rows.size
     except Exception:  # a missing, partial or foreign cache is simply rebuilt
         return None
     if stored_fingerprint != fingerprint or not complete:
         return None
-    return Deck(Cards(*columns, rows, packed=True), [Problem(*p) for p in problems], note_count, files)
+    return Deck(Cards(*columns, rows, packed=True, segments=segments), [Problem(*p) for p in problems], note_count,
+                files)
 
 
 def _write_cache(cache_file: Path, fingerprint: tuple, deck: Deck) -> None:
@@ -310,7 +335,7 @@ def _write_cache(cache_file: Path, fingerprint: tuple, deck: Deck) -> None:
     offsets = array.array("Q", [0, *itertools.accumulate(map(len, packed))]).tobytes()
     columns = (cards.ids, cards.decks, cards.tags, cards.priorities)
     problems = [(p.path, p.line, p.column, p.message) for p in deck.problems]
-    header = marshal.dumps((fingerprint, columns, offsets, problems, deck.note_count, deck.files))
+    header = marshal.dumps((fingerprint, columns, cards.segments, offsets, problems, deck.note_count, deck.files))
     body = header + b"".join(packed)
     # One temporary name per cache file: a write cut short (killed, disk full) leaves at most one
     # partial file, which the next write replaces instead of adding another.

@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 from typing import Callable, Container, Iterable, Iterator, NamedTuple
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 NEW, LEARNING, REVIEW, RELEARNING = 0, 1, 2, 3
 
 MIGRATIONS = {
@@ -50,6 +50,25 @@ MIGRATIONS = {
     CREATE TABLE resets (card_id TEXT NOT NULL, at INTEGER NOT NULL);  -- `forget`: state starts again here
     CREATE INDEX resets_by_card ON resets (card_id, at);
     """,
+    4: """
+    -- The deck's order, kept in step with the card files by deck_order.sync: a day's queue reads its
+    -- first new cards, due reviews and learning steps through indexes instead of the whole collection.
+    CREATE TABLE deck_files (path TEXT PRIMARY KEY, key REAL NOT NULL, stamp INTEGER NOT NULL) WITHOUT ROWID;
+    CREATE TABLE deck (
+        card_id TEXT PRIMARY KEY,
+        file REAL NOT NULL, idx INTEGER NOT NULL,  -- deck order: the file's key, then the place in it
+        extended INTEGER NOT NULL,
+        seen INTEGER NOT NULL                      -- has a row in `cards` (kept by the triggers below)
+    ) WITHOUT ROWID;
+    CREATE INDEX deck_by_file ON deck (file, idx);
+    CREATE INDEX deck_unseen ON deck (extended, file, idx) WHERE seen = 0;
+    CREATE TABLE deck_synced (fingerprint INTEGER NOT NULL);
+    CREATE TRIGGER deck_answered AFTER INSERT ON cards
+        BEGIN UPDATE deck SET seen = 1 WHERE card_id = NEW.card_id AND seen = 0; END;
+    CREATE TRIGGER deck_forgotten AFTER DELETE ON cards
+        BEGIN UPDATE deck SET seen = 0 WHERE card_id = OLD.card_id; END;
+    CREATE INDEX cards_by_state ON cards (state, due);
+    """,
 }
 SINCE_RESET = "reviewed_at > COALESCE((SELECT MAX(at) FROM resets WHERE resets.card_id = reviews.card_id), -1)"
 """The log rows a card's state is replayed from: those after its last `forget` (all, without one)."""
@@ -71,13 +90,6 @@ class CardState(NamedTuple):
     reps: int = 0
     lapses: int = 0
     content_hash: str | None = None
-
-
-class Due(NamedTuple):
-    """The part of a card's state that places it in a day's queue."""
-
-    state: int
-    due: int
 
 
 class Review(NamedTuple):
@@ -106,27 +118,6 @@ class History:
         )
         new = tuple.__new__
         return {r[0]: new(CardState, r[1:]) for r in rows}
-
-    def active_states(self, until_ms: int) -> dict[str, Due]:
-        """State and due time of the cards in (re)learning or due for review before `until_ms`: all
-        a queue needs (a heavy user has thousands, read at the start of every review)."""
-        rows = self.conn.execute("SELECT card_id, state, due FROM cards WHERE state IN (?, ?) OR (state = ? AND due < ?)",
-                                 (LEARNING, RELEARNING, REVIEW, until_ms))
-        new = tuple.__new__
-        return {r[0]: new(Due, r[1:]) for r in rows}
-
-    def first_due(self, card_ids: Container[str]) -> int | None:
-        """The earliest due time among `card_ids` (UTC ms), walking the due index until one matches."""
-        cursor = self.conn.execute("SELECT card_id, due FROM cards ORDER BY due")
-        try:
-            return next((due for card_id, due in cursor if card_id in card_ids), None)
-        finally:
-            cursor.close()
-
-    def due_count(self, card_ids: Container[str], before_ms: int, from_ms: int = 0) -> int:
-        """How many of `card_ids` are due from `from_ms` and before `before_ms`."""
-        rows = self.conn.execute("SELECT card_id FROM cards WHERE due >= ? AND due < ?", (from_ms, before_ms))
-        return sum(1 for (card_id,) in rows if card_id in card_ids)
 
     def state(self, card_id: str) -> CardState | None:
         row = self.conn.execute(
@@ -166,6 +157,11 @@ class History:
         counts = dict(self.conn.execute(f"SELECT card_id, COUNT(*) FROM reviews WHERE {self._only(last)} "
                                         "GROUP BY card_id"))
         return [(card_id, counts.get(card_id, 0), last[card_id]) for card_id in sorted(last)]
+
+    def unseen_count(self, card_ids: Iterable[str]) -> int:
+        """How many of `card_ids` have no history (a few buried cards: one lookup each)."""
+        lookup = "SELECT 1 FROM cards WHERE card_id = ?"
+        return sum(1 for cid in card_ids if self.conn.execute(lookup, (cid,)).fetchone() is None)
 
     def reviewed_card_ids(self) -> list[str]:
         """Every card with a history. One joined string split in C: a heavy user's 30,000 ids arrive
@@ -594,11 +590,21 @@ def _migrate(conn: sqlite3.Connection, shown: str) -> None:
         if version == 0 and conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
             raise HistoryError(f"{shown}: not an mlsd-flash history database; the file was left untouched")
         for target in range(version + 1, SCHEMA_VERSION + 1):
-            for statement in MIGRATIONS[target].split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            for statement in _statements(MIGRATIONS[target]):
+                conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {target}")
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of a script, a trigger's body (with its own semicolons) kept whole."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                yield pending
+            pending = ""

@@ -8,14 +8,11 @@ so the first question appears without paying for it.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
+from typing import Iterable, NamedTuple
 
-from .cards import Cards, note_of
+from .cards import note_of
 from .config import Settings, step_seconds
-from .history import LEARNING, NEW, RELEARNING, REVIEW, CardState, Due
-
-if TYPE_CHECKING:
-    import random
+from .history import NEW, REVIEW, CardState
 
 AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
 RATING_NAMES = {AGAIN: "Again", HARD: "Hard", GOOD: "Good", EASY: "Easy"}
@@ -227,57 +224,22 @@ class Queue(NamedTuple):
     held_back: int = 0  # cards that would have come today but wait: a sibling was shown first
 
 
-def build_queue(cards: Cards, states: dict[str, Due], counts: TodayCounts, buried: set[str],
-                settings: Settings, day: Day, new_limit: int | None = None, rng: random.Random | None = None,
-                seen: Iterable[str] | None = None) -> Queue:
+def build_queue(learning: list[tuple[int, str]], reviews: Iterable[str], unseen: Iterable[str], counts: TodayCounts,
+                hidden: set[str], settings: Settings, new_limit: int | None = None) -> Queue:
     """Anki's daily queue: at most one card per note a day (siblings wait for tomorrow), limits that
-    count what was already done today, new cards in deck order (or random).
+    count what was already done today, and no buried or suspended (`hidden`) card.
 
-    `states` needs only the cards in learning or due for review (`History.active_states`); `seen`
-    holds every card with a history (by default, the keys of `states`). The queue is chosen from the
-    cards' ids alone and holds ids: a `Card` is built only when it is shown."""
-    seen = states.keys() if seen is None else seen
-    position = cards.positions()
-    learning = sorted((s.due, cid) for cid, s in states.items()
-                      if s.state in (LEARNING, RELEARNING) and cid in position and cid not in buried)
-    reviews = sorted((s.due, cid) for cid, s in states.items()
-                     if s.state == REVIEW and s.due < day.end and cid in position and cid not in buried)
+    `learning` is (due, id) of the cards in (re)learning by due time, `reviews` the ids of review
+    cards due today by due time, `unseen` the never-answered ids in the order new cards come: both
+    are read only until the day's limits are reached (see `deck_order.Today`)."""
+    learning = [(due, cid) for due, cid in learning if cid not in hidden]
     notes_seen = set(counts.notes_seen) | {note_of(cid) for _, cid in learning}
     review_room = max(0, settings.reviews_per_day - counts.reviews_done)
     held: list[int] = [0]
-    due_reviews = _one_per_note((cid for _, cid in reviews), notes_seen, review_room, held)
+    due_reviews = _one_per_note((cid for cid in reviews if cid not in hidden), notes_seen, review_room, held)
     new_room = max(0, (settings.new_per_day if new_limit is None else new_limit) - counts.new_done)
-    # Set algebra runs in C; only the unseen cards are put back in deck order, then taken target cases
-    # first, then core, then extended, until the day's new cards are found.
-    unseen = sorted(position.keys() - seen - buried, key=position.__getitem__)
-    if settings.new_order == "random":
-        import random
-
-        (rng or random.Random()).shuffle(unseen)
-        ordered = unseen
-    else:
-        ordered = in_priority_order(unseen, cards, settings.target_cases)
-    new_cards = _one_per_note(ordered, notes_seen, new_room, held)
+    new_cards = _one_per_note((cid for cid in unseen if cid not in hidden), notes_seen, new_room, held)
     return Queue([cid for _, cid in learning], _interleave(due_reviews, new_cards), new_cards, held[0])
-
-
-def in_priority_order(ordered: list[str], cards: Cards, target_cases: Iterable[str] = ()) -> Iterator[str]:
-    """Unseen card ids (in deck order) as new cards come: the target cases' first, then core, then
-    extended. A generator: the queue stops reading once the day's new cards are found."""
-    targets = frozenset(target_cases)
-    priorities = cards.priorities
-    if not targets and "e" not in priorities:
-        yield from ordered
-        return
-    position = cards.positions()
-
-    def rank(card_id: str) -> int:
-        if targets and note_of(card_id) in targets:
-            return 0
-        return 2 if priorities[position[card_id]] == "e" else 1
-
-    for wanted in (0, 1, 2) if targets else (1, 2):
-        yield from (cid for cid in ordered if rank(cid) == wanted)
 
 
 def _one_per_note(card_ids: Iterable[str], seen_notes: set[str], limit: int, held: list[int]) -> list[str]:

@@ -9,13 +9,17 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from datetime import datetime, tzinfo
-from typing import Callable, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from .cards import Card, Cards
-from .history import History
-from .scheduler import (AGAIN, LEARN_AHEAD_MS, LEARNING, RELEARNING, REVIEW, Day, Queue, Scheduler, build_queue,
-                        day_of, decay_of, in_final_days, interview_start, to_ms, today_counts, weakest_on)
+from .deck_order import Today
+from .history import LEARNING, RELEARNING, REVIEW, History
+from .scheduler import (AGAIN, LEARN_AHEAD_MS, Day, Queue, Scheduler, build_queue, day_of, decay_of, in_final_days,
+                        interview_start, to_ms, today_counts, weakest_on)
 from .config import Settings
+
+if TYPE_CHECKING:
+    import random
 
 
 class Summary:
@@ -78,10 +82,12 @@ class Session:
     """Today's review over `cards` (already filtered by deck or tag), writing to `history`.
 
     `now` is the clock; `new_limit` overrides the day's new cards, `limit` stops after that many
-    answers, and `tz` is the zone of the day's rollover (the system's by default)."""
+    answers, `tz` is the zone of the day's rollover (the system's by default), and `rng` shuffles
+    the new cards when they come in random order."""
 
     def __init__(self, cards: Cards, history: History, settings: Settings, now: Callable[[], datetime],
-                 new_limit: int | None = None, limit: int | None = None, tz: tzinfo | None = None):
+                 new_limit: int | None = None, limit: int | None = None, tz: tzinfo | None = None,
+                 rng: random.Random | None = None):
         self.cards, self.history, self.settings, self.now = cards, history, settings, now
         self.limit = limit
         self.scheduler = Scheduler(settings)
@@ -90,17 +96,25 @@ class Session:
         self._undo: list[_Done] = []
         now = self.now()
         self.day: Day = day_of(now, self.settings.day_starts_at, tz)
-        states = self.history.active_states(self.day.end)
+        self.today = Today(history, cards)
         counts = today_counts(self.history.answers_since(self.day.start))
         buried = self.history.buried(to_ms(now))
-        seen = self.history.reviewed_card_ids()
         if buried:  # a buried new card has used its place in today's new cards, in every view of today
-            counts = counts._replace(new_done=counts.new_done + len(buried - set(seen)))
-        held = buried | set(self.history.suspended())  # suspended cards never come up
-        self.queue: Queue = build_queue(self.cards, states, counts, held, self.settings, self.day, new_limit,
-                                        seen=seen)
+            counts = counts._replace(new_done=counts.new_done + self.history.unseen_count(buried))
+        hidden = buried | set(self.history.suspended())  # suspended cards never come up
+        learning = self.today.learning()
+        if settings.new_order == "random":
+            import random  # only for this setting: the import costs a review's start milliseconds
+
+            unseen = self.today.unseen_in_deck_order()
+            (rng or random.Random()).shuffle(unseen)
+        else:
+            unseen = self.today.unseen(settings.target_cases)
+        self.queue: Queue = build_queue(learning, self.today.reviews(self.day.end), unseen, counts, hidden,
+                                        self.settings, new_limit)
         self.leech: str = ""  # said on the next screen when an answer made the card a leech
-        self._learning = _Learning({cid: states[cid].due for cid in self.queue.learning}, self.day.end)
+        dues = dict((cid, due) for due, cid in learning)
+        self._learning = _Learning({cid: dues[cid] for cid in self.queue.learning}, self.day.end)
         self.queue = self.queue._replace(main=deque(self.queue.main))  # the head is taken in O(1)
         self._new_ids = set(self.queue.new)
         self._new_left = len(self.queue.new)
@@ -158,12 +172,12 @@ class Session:
         """When a seen card among the selected ones next comes up (UTC ms): a card due today that is
         not in today's queue (held back by a limit, a sibling or a bury) comes up when the next day
         starts."""
-        first = self.history.first_due(self.cards.positions())
+        first = self.today.first_due()
         return None if first is None else max(first, self.day.end)
 
     def due_tomorrow(self) -> int:
         """Seen cards that fall due tomorrow (new cards not counted)."""
-        return self.history.due_count(self.cards.positions(), self.day.end + 86_400_000, self.day.end)
+        return self.today.due_count(self.day.end, self.day.end + 86_400_000)
 
     def is_edited(self, card: Card) -> bool:
         """Whether the card's text changed since it was last answered."""

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 from mlsd_flash.cards import Card, Cards
 from mlsd_flash.config import Settings
 from mlsd_flash.history import REVIEW, open_history
-from mlsd_flash.scheduler import EASY, Scheduler, TodayCounts, build_queue, day_of, interview_start, to_ms
+from mlsd_flash.scheduler import EASY, Scheduler, interview_start, to_ms
 from mlsd_flash.session import Session
-from conftest import run, write
+from conftest import run
 from test_review import Clock
 from test_scheduler import card
 
@@ -26,12 +26,11 @@ def test_new_cards_come_target_cases_first_then_core_then_extended_each_in_deck_
     cards = Cards.of([with_priority(card("trivia", "definition"), "extended"), card("a", "definition"),
                       card("case-x", "framing"), with_priority(card("niche", "why"), "extended"),
                       card("b", "definition"), card("case-y", "framing")])
-    day = day_of(T0, 4)
-    counts = TodayCounts(0, 0, set())
-    queue = build_queue(cards, {}, counts, set(), Settings(new_per_day=10), day)
+    queue = Session(cards, open_history(":memory:"), Settings(new_per_day=10), lambda: T0).queue
     assert queue.new == ["a/definition", "case-x/framing", "b/definition", "case-y/framing",
                          "trivia/definition", "niche/why"]
-    targeted = build_queue(cards, {}, counts, set(), Settings(new_per_day=10, target_cases=("case-y",)), day)
+    targeted = Session(cards, open_history(":memory:"), Settings(new_per_day=10, target_cases=("case-y",)),
+                       lambda: T0).queue
     assert targeted.new[0] == "case-y/framing" and targeted.new[-2:] == ["trivia/definition", "niche/why"]
 
 

@@ -1,19 +1,21 @@
-"""The day's queue is the same card for card as a plain reference implementation (the one the fast
-path replaced), on a synthetic user's real deck and history, under several settings."""
+"""The day's queue, read through the history's indexes, is the same card for card as a plain
+reference implementation that sorts everything, on a synthetic user's deck and history, under
+several settings."""
 
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from mlsd_flash.cards import note_of
+from mlsd_flash.cards import Cards, note_of
 from mlsd_flash.config import Settings
 from mlsd_flash.deck import load
 from mlsd_flash.history import LEARNING, RELEARNING, REVIEW, open_history
-from mlsd_flash.scheduler import build_queue, day_of, today_counts
+from mlsd_flash.scheduler import day_of, to_ms, today_counts
+from mlsd_flash.session import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from synthetic_user import build  # noqa: E402
@@ -53,6 +55,8 @@ def user(tmp_path_factory):
     build(folder, n_cards=3000, n_reviews=40_000, now=NOW)
     deck = load([folder / "cards"])
     history = open_history(folder / "history.sqlite3")
+    for card_id in deck.cards.ids[::97]:  # seen and unseen cards buried until tomorrow
+        history.bury(card_id, to_ms(NOW + timedelta(days=1)))
     yield deck, history
     history.close()
 
@@ -67,15 +71,29 @@ def test_the_queue_is_the_reference_queue_card_for_card(user, settings, extended
     deck, history = user
     cards = deck.cards
     if extended_every:  # mark some notes extended, as the built-in deck does
-        cards.priorities = "".join("e" if int(note_of(cid).split("-")[1]) % extended_every == 0 else "c"
-                                   for cid in cards.ids)
+        priorities = "".join("e" if int(note_of(cid).split("-")[1]) % extended_every == 0 else "c" for cid in cards.ids)
+        cards = Cards(cards.ids, cards.decks, cards.tags, priorities, list(cards))
+    queue = Session(cards, history, settings, lambda: NOW).queue
     day = day_of(NOW, settings.day_starts_at)
-    states = history.active_states(day.end)
+    seen = set(history.reviewed_card_ids())
+    buried = history.buried(to_ms(NOW))
     counts = today_counts(history.answers_since(day.start))
-    seen = history.reviewed_card_ids()
-    buried = set(cards.ids[::97])
-    queue = build_queue(cards, states, counts, buried, settings, day, seen=seen)
-    learning, due, new = reference_queue(cards, states, counts, buried, settings, day, set(seen))
+    counts = counts._replace(new_done=counts.new_done + len(buried - seen))
+    learning, due, new = reference_queue(cards, history.states(), counts, buried, settings, day, seen)
     assert queue.learning == learning
     assert queue.new == new and len(new) > 0
+    assert [cid for cid in queue.main if cid not in set(new)] == due and len(due) > 0
+
+
+def test_a_selection_queues_only_its_cards(user):
+    deck, history = user
+    selection = deck.cards.subset(range(0, len(deck.cards), 2))
+    queue = Session(selection, history, Settings(), lambda: NOW).queue
+    day = day_of(NOW, 4)
+    seen = set(history.reviewed_card_ids())
+    buried = history.buried(to_ms(NOW))
+    counts = today_counts(history.answers_since(day.start))
+    counts = counts._replace(new_done=counts.new_done + len(buried - seen))
+    learning, due, new = reference_queue(selection, history.states(), counts, buried, Settings(), day, seen)
+    assert (queue.learning, queue.new) == (learning, new)
     assert [cid for cid in queue.main if cid not in set(new)] == due

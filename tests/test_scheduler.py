@@ -15,6 +15,7 @@ from mlsd_flash.config import Settings
 from mlsd_flash.history import LEARNING, RELEARNING, REVIEW, CardState, open_history
 from mlsd_flash.scheduler import (AGAIN, EASY, GOOD, HARD, Scheduler, TodayCounts, build_queue, day_of,
                                   format_interval, from_ms, to_ms)
+from mlsd_flash.session import Session
 
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 JOSH = Path(__file__).parent / "data" / "review_logs_josh.csv"
@@ -24,6 +25,18 @@ def card(note: str, facet: str, deck: str = "D") -> Card:
     return Card(id=f"{note}/{facet}", note_id=note, anki_id=f"{note}/{facet}", kind="basic", facet=facet,
                 title=note, question=f"Q {note} {facet}", answer="A", extra="", deck=deck, tags=(), source="s",
                 path="x.yaml", line=1)
+
+
+def session_queue(cards: list[Card], states: dict[str, CardState] | None = None, settings: Settings | None = None,
+                  buried: tuple[str, ...] = (), rng=None):
+    """Today's queue as a session at T0 builds it, over a history holding `states`."""
+    history = open_history(":memory:")
+    with history._write():
+        for card_id, state in (states or {}).items():
+            history._put_state(card_id, state)
+    for card_id in buried:
+        history.bury(card_id, to_ms(T0 + timedelta(hours=12)))
+    return Session(Cards.of(cards), history, settings or Settings(), lambda: T0, tz=timezone.utc, rng=rng).queue
 
 
 def test_intervals_match_the_fsrs_package_on_a_real_history():
@@ -120,7 +133,6 @@ def test_days_across_daylight_saving_changes_are_never_negative(when):
 
 def test_queue_orders_learning_then_reviews_with_new_mixed_in_and_limits():
     settings = Settings(new_per_day=2, reviews_per_day=3)
-    day = day_of(T0, 4, timezone.utc)
     cards = [card(f"n{i}", "definition") for i in range(10)]
     states = {
         "n0/definition": CardState(LEARNING, 0, 1.0, 5.0, to_ms(T0), to_ms(T0)),
@@ -130,7 +142,7 @@ def test_queue_orders_learning_then_reviews_with_new_mixed_in_and_limits():
         "n4/definition": CardState(REVIEW, None, 3.0, 5.0, to_ms(T0 - timedelta(days=2)), to_ms(T0)),
         "n5/definition": CardState(REVIEW, None, 3.0, 5.0, to_ms(T0 - timedelta(days=3)), to_ms(T0)),
     }
-    q = build_queue(Cards.of(cards), states, TodayCounts(0, 0, set()), set(), settings, day)
+    q = session_queue(cards, states, settings)
     assert q.learning == ["n0/definition"]
     # Three reviews (the limit), most overdue first; a review due later today counts; n3 is not due.
     reviews = [cid for cid in q.main if cid in states]
@@ -142,22 +154,22 @@ def test_queue_orders_learning_then_reviews_with_new_mixed_in_and_limits():
 
 def test_limits_count_what_was_done_today_and_siblings_wait():
     settings = Settings(new_per_day=3)
-    day = day_of(T0, 4, timezone.utc)
     cards = [card("a", "definition"), card("a", "why"), card("b", "definition"), card("b", "why"),
              card("c", "definition"), card("d", "definition")]
+    unseen = [c.id for c in cards if c.id != "a/definition"]
     # "a" was already studied today (one new card used): its sibling waits for tomorrow.
-    q = build_queue(Cards.of(cards), {}, TodayCounts(1, 0, {"a"}), set(), settings, day)
-    assert q.main == ["b/definition", "c/definition"]
-    buried = build_queue(Cards.of(cards), {}, TodayCounts(0, 0, set()), {"b/definition"}, settings, day)
-    assert buried.main == ["a/definition", "b/why", "c/definition"]
+    q = build_queue([], [], unseen, TodayCounts(1, 0, {"a"}), set(), settings)
+    assert q.main == ["b/definition", "c/definition"] and q.held_back == 2  # a/why and b/why wait
+    buried = session_queue(cards, settings=settings, buried=("b/definition",))
+    assert list(buried.main) == ["a/definition", "b/why"]  # the buried card used its place in the day's new cards
 
 
 def test_random_new_order_uses_the_given_generator():
     import random
 
     settings = Settings(new_per_day=50, new_order="random")
-    day = day_of(T0, 4, timezone.utc)
     cards = [card(f"n{i}", "definition") for i in range(30)]
-    one = build_queue(Cards.of(cards), {}, TodayCounts(0, 0, set()), set(), settings, day, rng=random.Random(1))
-    two = build_queue(Cards.of(cards), {}, TodayCounts(0, 0, set()), set(), settings, day, rng=random.Random(1))
-    assert one.main == two.main != [c.id for c in cards]
+    one = session_queue(cards, settings=settings, rng=random.Random(1))
+    two = session_queue(cards, settings=settings, rng=random.Random(1))
+    assert list(one.main) == list(two.main) != [c.id for c in cards]
+    assert sorted(one.main) == sorted(c.id for c in cards)
