@@ -11,7 +11,7 @@ import gc
 import marshal
 import zlib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Iterable, NamedTuple
+from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
 
 from .cloze import cloze_numbers, cloze_side
 
@@ -94,14 +94,18 @@ def note_of(card_id: str) -> str:
 class Cards(Sequence):
     """Cards in deck order, with plain columns of the fields that select and queue them.
 
-    From the cache, each card stays packed (its fields as `marshal` bytes) until it is asked for: a
-    heavy user's 30,000 cards load as a few columns in milliseconds, and a review builds `Card`
-    tuples only for the cards it queues. A full pass unpacks every card once and keeps them."""
+    From the cache, each card stays packed (its fields as `marshal` bytes) until it is asked for,
+    and the columns are read only when first used: a review finds its cards through the cache's
+    index and builds `Card` tuples only for the cards it shows. A full pass unpacks every card once
+    and keeps them."""
 
-    def __init__(self, ids: list[str], decks: list[str], tags: list[tuple[str, ...]], priorities: str, rows: Sequence,
-                 packed: bool = False, segments: list[tuple[str, int, int, int]] | None = None):
-        self.ids, self.decks, self.tags = ids, decks, tags
-        self.priorities = priorities  # one letter a card: "c" core, "e" extended
+    def __init__(self, ids: list[str] | None, decks: list[str] | None, tags: list[tuple[str, ...]] | None,
+                 priorities: str | None, rows: Sequence, packed: bool = False,
+                 segments: list[tuple[str, int, int, int]] | None = None,
+                 columns: Callable[[], tuple] | None = None, find: Callable[[str], int | None] | None = None):
+        self._columns = None if columns else (ids, decks, tags, priorities)
+        self._read_columns = columns  # reads (ids, decks, tags, priorities) when first needed
+        self._find = find  # the row of a card id, without the columns (the cache's index)
         self._rows = rows  # Card tuples, or their fields as marshal bytes when `packed`
         self._packed = packed
         self._positions: dict[str, int] | None = None
@@ -114,8 +118,18 @@ class Cards(Sequence):
         return cls([c.id for c in cards], [c.deck for c in cards], [c.tags for c in cards],
                    "".join(c.priority[0] for c in cards), cards)
 
+    def _column(self, i: int):
+        if self._columns is None:
+            self._columns = self._read_columns()
+        return self._columns[i]
+
+    ids = property(lambda self: self._column(0), doc="Card ids in deck order.")
+    decks = property(lambda self: self._column(1))
+    tags = property(lambda self: self._column(2))
+    priorities = property(lambda self: self._column(3), doc='One letter a card: "c" core, "e" extended.')
+
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self._rows)
 
     def __getitem__(self, i: int) -> Card:
         return _unpack(self._rows[i]) if self._packed else self._rows[i]
@@ -134,7 +148,7 @@ class Cards(Sequence):
         return self._positions
 
     def get(self, card_id: str) -> Card | None:
-        i = self.positions().get(card_id)
+        i = self._find(card_id) if self._find and self._positions is None else self.positions().get(card_id)
         return None if i is None else self[i]
 
     def subset(self, positions: Iterable[int]) -> Cards:

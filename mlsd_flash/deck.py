@@ -7,6 +7,7 @@ unchanged set of files (same paths, sizes and modification times) are read back 
 from __future__ import annotations
 
 import array
+import bisect
 import errno
 import itertools
 import marshal
@@ -15,14 +16,14 @@ import os
 import re
 import sys
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from .cards import Card, Cards, no_gc, note_of, segment
 from .problems import Problem
 
-CACHE_VERSION = 9
+CACHE_VERSION = 10
 BUILTIN_IN_WHEEL = Path(__file__).parent / "builtin_cards"
 BUILTIN_IN_CHECKOUT = Path(__file__).parent.parent / "cards"
 
@@ -149,11 +150,15 @@ def load(paths: list[Path], cache_dir: Path | None = None, defer: bool = False) 
     # Named by the folders (a clash only costs a rebuild) and the Python version (`marshal`'s format).
     stem = f"{sys.implementation.cache_tag}-{zlib.crc32(roots.encode()):08x}"
     cache_file = cache_dir / f"deck-{stem}.marshal" if cache_dir else None
+    units_file = cache_dir / f"files-{stem}.marshal" if cache_dir else None
     if cache_file and not missing:
-        cached = _read_cache(cache_file, fingerprint)
+        def recompile() -> Deck:  # the cache proved damaged after all: forget it, compile again
+            cache_file.unlink(missing_ok=True)
+            return _compile(files, _read_units(units_file))[0]
+
+        cached = _read_cache(cache_file, fingerprint, recompile)
         if cached is not None:
             return cached
-    units_file = cache_dir / f"files-{stem}.marshal" if cache_dir else None
     deck, units = _compile(files, _read_units(units_file) if units_file else {})
     deck.problems[:0] = missing
     if cache_file and not missing:
@@ -306,37 +311,51 @@ def _write_units(units_file: Path, units: dict) -> None:
         tmp.unlink(missing_ok=True)  # the cache only saves time
 
 
-def _read_cache(cache_file: Path, fingerprint: tuple) -> Deck | None:
+def _read_cache(cache_file: Path, fingerprint: tuple, recompile: Callable[[], Deck]) -> Deck | None:
+    """The cached deck, or None when the cache is missing, stale or damaged. Only the header and the
+    index are read and checked here; the columns and each card are checked when first read (a
+    review reads a few cards of ninety thousand), and a damaged one is served from `recompile`."""
     try:
         with open(cache_file, "rb") as fh:
-            cache = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        header_size = int.from_bytes(cache[:8], "little")
-        if int.from_bytes(cache[8:12], "little") != zlib.crc32(memoryview(cache)[12:]):
-            return None  # damaged: rebuilt, never trusted
+            buffer = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        header_size = int.from_bytes(buffer[:8], "little")
+        if int.from_bytes(buffer[8:12], "little") != zlib.crc32(memoryview(buffer)[12:12 + header_size]):
+            return None
         with no_gc():
-            stored_fingerprint, columns, segments, offsets, problems, note_count, files = marshal.loads(
-                cache[12:12 + header_size])
-        rows = _CachedRows(cache, 12 + header_size, array.array("Q", offsets))
-        complete = len(cache) == 12 + header_size + rows.size
+            stored, segments, sections, problems, note_count, files = marshal.loads(buffer[12:12 + header_size])
+        if stored != fingerprint or len(buffer) != sections["end"]:
+            return None
+        cache = _CacheFile(buffer, sections, lambda: recompile().cards)
     except Exception:  # a missing, partial or foreign cache is simply rebuilt
         return None
-    if stored_fingerprint != fingerprint or not complete:
-        return None
-    return Deck(Cards(*columns, rows, packed=True, segments=segments), [Problem(*p) for p in problems], note_count,
-                files)
+    cards = Cards(None, None, None, None, cache.rows, packed=True, segments=segments, columns=cache.columns,
+                  find=cache.find)
+    return Deck(cards, [Problem(*p) for p in problems], note_count, files)
 
 
 def _write_cache(cache_file: Path, fingerprint: tuple, deck: Deck) -> None:
-    """The cache file: the size of a marshal header (fingerprint, the cards' columns, where each packed
-    card starts, problems, files), a CRC-32 of what follows, the header, then the packed cards one
-    after another."""
+    """The cache file: the size and CRC-32 of a marshal header (fingerprint, segments, where each
+    section starts, problems, files), the header, then the sections, each with its own CRC-32 in the
+    header: the index (where each packed card starts, each card's CRC-32, card id hashes in order
+    and the card each belongs to), the columns, and the packed cards one after another."""
     cards = deck.cards
     packed = cards.packed()
-    offsets = array.array("Q", [0, *itertools.accumulate(map(len, packed))]).tobytes()
-    columns = (cards.ids, cards.decks, cards.tags, cards.priorities)
+    hashes = sorted((zlib.crc32(card_id.encode()), i) for i, card_id in enumerate(cards.ids))
+    index = b"".join([
+        array.array("Q", [0, *itertools.accumulate(map(len, packed))]).tobytes(),
+        array.array("I", map(zlib.crc32, packed)).tobytes(),
+        array.array("I", [h for h, _ in hashes]).tobytes(),
+        array.array("I", [i for _, i in hashes]).tobytes(),
+    ])
+    columns = marshal.dumps((cards.ids, cards.decks, cards.tags, cards.priorities))
     problems = [(p.path, p.line, p.column, p.message) for p in deck.problems]
-    header = marshal.dumps((fingerprint, columns, cards.segments, offsets, problems, deck.note_count, deck.files))
-    body = header + b"".join(packed)
+    sections = {"cards": len(cards), "index_crc": zlib.crc32(index), "columns_crc": zlib.crc32(columns)}
+    header = b""
+    for _ in range(2):  # the header's own size moves the sections: settle it, then write it
+        start = 12 + len(header) + (-(12 + len(header)) % 8)  # the index aligned for its 8-byte words
+        sections.update(index=start, columns=start + len(index), rows=start + len(index) + len(columns))
+        sections["end"] = sections["rows"] + sum(map(len, packed))
+        header = marshal.dumps((fingerprint, cards.segments, sections, problems, deck.note_count, deck.files))
     # One temporary name per cache file: a write cut short (killed, disk full) leaves at most one
     # partial file, which the next write replaces instead of adding another.
     tmp = cache_file.with_name(cache_file.name + ".tmp")
@@ -344,8 +363,12 @@ def _write_cache(cache_file: Path, fingerprint: tuple, deck: Deck) -> None:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as fh:
             fh.write(len(header).to_bytes(8, "little"))
-            fh.write(zlib.crc32(body).to_bytes(4, "little"))
-            fh.write(body)
+            fh.write(zlib.crc32(header).to_bytes(4, "little"))
+            fh.write(header)
+            fh.write(bytes(sections["index"] - 12 - len(header)))
+            fh.write(index)
+            fh.write(columns)
+            fh.writelines(packed)
         os.replace(tmp, cache_file)
     except OSError as exc:  # the cache only saves time: a read-only or full disk must not stop a command
         try:
@@ -356,21 +379,76 @@ def _write_cache(cache_file: Path, fingerprint: tuple, deck: Deck) -> None:
             print(f"warning: disk full: the card cache in {cache_file.parent} was not written", file=sys.stderr)
 
 
+class _Damaged(Exception):
+    pass
+
+
+class _CacheFile:
+    """A deck cache file in memory: its index read in place, its columns and cards read and checked
+    only when asked for. A part found damaged is never used: from then on the file's deck is served
+    by `recompile` (the same files compiled again, in the same order)."""
+
+    def __init__(self, buffer: mmap.mmap, sections: dict, recompile: Callable[[], Cards]):
+        n = sections["cards"]
+        view = memoryview(buffer)
+        index = view[sections["index"]:sections["columns"]]
+        if zlib.crc32(index) != sections["index_crc"]:
+            raise _Damaged
+        self.offsets = index[:8 * (n + 1)].cast("Q")
+        self.crcs = index[8 * (n + 1):8 * (n + 1) + 4 * n].cast("I")
+        self.hashes = index[8 * (n + 1) + 4 * n:8 * (n + 1) + 8 * n].cast("I")
+        self.order = index[8 * (n + 1) + 8 * n:].cast("I")
+        self.buffer, self.sections, self.recompile = buffer, sections, recompile
+        self.fresh: Cards | None = None
+        self.rows = _CachedRows(self)
+
+    def columns(self) -> tuple:
+        if self.fresh is None:
+            blob = memoryview(self.buffer)[self.sections["columns"]:self.sections["rows"]]
+            if zlib.crc32(blob) == self.sections["columns_crc"]:
+                with no_gc():
+                    return marshal.loads(blob)
+            self._damaged()
+        return self.fresh.ids, self.fresh.decks, self.fresh.tags, self.fresh.priorities
+
+    def row(self, i: int) -> bytes:
+        if self.fresh is None:
+            start = self.sections["rows"]
+            packed = self.buffer[start + self.offsets[i]:start + self.offsets[i + 1]]
+            if zlib.crc32(packed) == self.crcs[i]:
+                return packed
+            self._damaged()
+        return self.fresh.packed()[i]
+
+    def find(self, card_id: str) -> int | None:
+        """The row of a card id: its hash looked up in the sorted hashes, the card's id compared."""
+        if self.fresh is not None:
+            return self.fresh.positions().get(card_id)
+        h = zlib.crc32(card_id.encode())
+        i = bisect.bisect_left(self.hashes, h)
+        while i < len(self.hashes) and self.hashes[i] == h:
+            row = self.order[i]
+            if marshal.loads(self.row(row))[0] == card_id:
+                return row
+            i += 1
+        return None
+
+    def _damaged(self) -> None:
+        fresh = self.recompile()
+        if len(fresh) != self.sections["cards"]:
+            raise SystemExit("error: the card files changed while this command read them; run it again")
+        self.fresh = fresh
+
+
 class _CachedRows(Sequence):
     """The packed cards of a cache file, read from its memory map only when asked for: a review
     touches the pages of the cards it shows, not the whole deck's text."""
 
-    def __init__(self, buffer: mmap.mmap, start: int, offsets: array.array):
-        self._buffer, self._start, self._offsets = buffer, start, offsets
+    def __init__(self, cache: _CacheFile):
+        self._cache = cache
 
     def __len__(self) -> int:
-        return len(self._offsets) - 1
-
-    @property
-    def size(self) -> int:
-        """Bytes the packed cards take in the file."""
-        return self._offsets[-1]
+        return self._cache.sections["cards"]
 
     def __getitem__(self, i: int) -> bytes:
-        i = range(len(self))[i]
-        return self._buffer[self._start + self._offsets[i]:self._start + self._offsets[i + 1]]
+        return self._cache.row(range(len(self))[i])
