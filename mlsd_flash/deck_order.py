@@ -9,13 +9,17 @@ table in step with the card files, one changed file at a time.
 
 from __future__ import annotations
 
+import heapq
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Container, Iterable, Iterator
 
 from .cards import Cards, note_of
 from .history import LEARNING, RELEARNING, REVIEW, History
 
 MIN_GAP = 1e-6  # keys closer than this are renumbered rather than split again
+# One state at a time: each is read in the (state, due) index's order, with no sort of them all.
+LEARNING_SQL = ("SELECT c.due, c.card_id FROM cards c CROSS JOIN deck d ON d.card_id = c.card_id "
+                "WHERE c.state = ? ORDER BY c.due, c.card_id")
 
 
 def sync(history: History, cards: Cards) -> None:
@@ -95,23 +99,53 @@ class Today:
         # A selection is filtered here; a whole deck needs no test (the join does it).
         self.only = None if cards.whole is cards else cards.positions()
 
-    def _kept(self, card_ids: Iterable[str]) -> Iterator[str]:
-        only = self.only
-        return iter(card_ids) if only is None else (cid for cid in card_ids if cid in only)
+    def _wanted(self, card_id: str, hidden: Container[str] = ()) -> bool:
+        """In the selection, and not buried or suspended."""
+        return card_id not in hidden and (self.only is None or card_id in self.only)
 
-    def learning(self) -> list[tuple[int, str]]:
+    def learning(self, hidden: Container[str] = ()) -> list[tuple[int, str]]:
         """(due, card id) of every card in learning or relearning, by due time."""
+        return list(self._learning(hidden))
+
+    def next_learning(self, hidden: Container[str]) -> tuple[int, str] | None:
+        """The learning step due first (due, card id)."""
+        return next(self._learning(hidden), None)
+
+    def _learning(self, hidden: Container[str]) -> Iterator[tuple[int, str]]:
+        """Learning and relearning steps merged by (due, id), read lazily through the index."""
+        steps = heapq.merge(*(self.conn.execute(LEARNING_SQL, (state,)) for state in (LEARNING, RELEARNING)))
+        return (step for step in steps if self._wanted(step[1], hidden))
+
+    def learning_count(self, before_ms: int, hidden: Collection[str]) -> int:
+        """How many learning steps fall due before `before_ms`: counted in SQL for a whole deck."""
+        if self.only is not None:
+            return sum(1 for due, _ in self.learning(hidden) if due < before_ms)
+        count = self.conn.execute(
+            "SELECT COUNT(*) FROM cards c CROSS JOIN deck d ON d.card_id = c.card_id "
+            "WHERE c.state IN (?, ?) AND c.due < ?", (LEARNING, RELEARNING, before_ms)).fetchone()[0]
+        if hidden:  # the few buried or suspended ones
+            count -= sum(1 for _, due in self._learning_of(hidden) if due < before_ms)
+        return count
+
+    def in_learning(self, note_id: str, hidden: Container[str]) -> bool:
+        """Whether a card of the note is in learning (its siblings wait until tomorrow)."""
         rows = self.conn.execute(
-            "SELECT c.due, c.card_id FROM cards c JOIN deck d ON d.card_id = c.card_id "
-            "WHERE c.state IN (?, ?) ORDER BY c.due, c.card_id", (LEARNING, RELEARNING)).fetchall()
-        return rows if self.only is None else [r for r in rows if r[1] in self.only]
+            "SELECT c.card_id FROM cards c CROSS JOIN deck d ON d.card_id = c.card_id "
+            "WHERE c.card_id > ? AND c.card_id < ? AND c.state IN (?, ?)", (note_id + "/", note_id + "0",
+                                                                            LEARNING, RELEARNING))
+        return any(self._wanted(cid, hidden) for (cid,) in rows)
+
+    def _learning_of(self, card_ids: Iterable[str]) -> list[tuple[str, int]]:
+        lookup = ("SELECT c.card_id, c.due FROM cards c CROSS JOIN deck d ON d.card_id = c.card_id "
+                  "WHERE c.card_id = ? AND c.state IN (?, ?)")
+        return [row for cid in card_ids for row in self.conn.execute(lookup, (cid, LEARNING, RELEARNING))]
 
     def reviews(self, before_ms: int) -> Iterator[str]:
         """Review cards due before `before_ms`, by due time (then id)."""
         rows = self.conn.execute(
             "SELECT c.card_id FROM cards c CROSS JOIN deck d ON d.card_id = c.card_id "
             "WHERE c.state = ? AND c.due < ? ORDER BY c.due, c.card_id", (REVIEW, before_ms))
-        return self._kept(cid for (cid,) in rows)
+        return (cid for (cid,) in rows if self._wanted(cid))
 
     def unseen(self, target_cases: Iterable[str] = ()) -> Iterator[str]:
         """Cards never answered, as new cards come: the target cases' first, then core, then
@@ -123,23 +157,23 @@ class Today:
                 found += self.conn.execute(
                     "SELECT file, idx, card_id FROM deck WHERE card_id > ? AND card_id < ? AND seen = 0",
                     (note + "/", note + "0")).fetchall()
-            yield from self._kept(cid for _, _, cid in sorted(found))
+            yield from (cid for _, _, cid in sorted(found) if self._wanted(cid))
         chosen = frozenset(targets)
         for extended in (0, 1):
             rows = self.conn.execute("SELECT card_id FROM deck WHERE seen = 0 AND extended = ? ORDER BY file, idx",
                                      (extended,))
-            yield from self._kept(cid for (cid,) in rows if not chosen or note_of(cid) not in chosen)
+            yield from (cid for (cid,) in rows if self._wanted(cid) and (not chosen or note_of(cid) not in chosen))
 
     def unseen_in_deck_order(self) -> list[str]:
         rows = self.conn.execute("SELECT card_id FROM deck WHERE seen = 0 ORDER BY file, idx")
-        return list(self._kept(cid for (cid,) in rows))
+        return [cid for (cid,) in rows if self._wanted(cid)]
 
     def first_due(self) -> int | None:
         """The earliest due time of a card with a history (UTC ms)."""
         rows = self.conn.execute("SELECT c.due, c.card_id FROM cards c CROSS JOIN deck d ON d.card_id = c.card_id "
                                  "ORDER BY c.due")
         try:
-            return next((due for due, cid in rows if self.only is None or cid in self.only), None)
+            return next((due for due, cid in rows if self._wanted(cid)), None)
         finally:
             rows.close()
 
@@ -147,4 +181,4 @@ class Today:
         """Cards with a history due from `from_ms` and before `before_ms`."""
         rows = self.conn.execute("SELECT c.card_id FROM cards c CROSS JOIN deck d ON d.card_id = c.card_id "
                                  "WHERE c.due >= ? AND c.due < ?", (from_ms, before_ms))
-        return sum(1 for _ in self._kept(cid for (cid,) in rows))
+        return sum(1 for (cid,) in rows if self._wanted(cid))

@@ -8,7 +8,7 @@ so the first question appears without paying for it.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import Iterable, NamedTuple
+from typing import Callable, Iterable, NamedTuple
 
 from .cards import note_of
 from .config import Settings, step_seconds
@@ -216,44 +216,47 @@ def today_counts(answers_today: list[tuple[str, int]]) -> TodayCounts:
 
 
 class Queue(NamedTuple):
-    """Today's cards: learning steps due now, then reviews and new cards interleaved."""
+    """Today's reviews and new cards (learning steps come from the history as they fall due)."""
 
-    learning: list[str]  # ids of cards in learning or relearning, ordered by due time
     main: list[str]  # ids of reviews due today mixed with new cards up to the day's limit
     new: list[str]  # which of `main` are new cards, in deck order (or random)
     held_back: int = 0  # cards that would have come today but wait: a sibling was shown first
 
 
-def build_queue(learning: list[tuple[int, str]], reviews: Iterable[str], unseen: Iterable[str], counts: TodayCounts,
-                hidden: set[str], settings: Settings, new_limit: int | None = None) -> Queue:
-    """Anki's daily queue: at most one card per note a day (siblings wait for tomorrow), limits that
-    count what was already done today, and no buried or suspended (`hidden`) card.
+def build_queue(reviews: Iterable[str], unseen: Iterable[str], counts: TodayCounts, hidden: set[str],
+                settings: Settings, new_limit: int | None = None,
+                in_learning: Callable[[str], bool] = lambda note_id: False) -> Queue:
+    """Anki's daily queue: at most one card per note a day (siblings of a card answered today or in
+    learning wait for tomorrow), limits that count what was already done today, and no buried or
+    suspended (`hidden`) card.
 
-    `learning` is (due, id) of the cards in (re)learning by due time, `reviews` the ids of review
-    cards due today by due time, `unseen` the never-answered ids in the order new cards come: both
-    are read only until the day's limits are reached (see `deck_order.Today`)."""
-    learning = [(due, cid) for due, cid in learning if cid not in hidden]
-    notes_seen = set(counts.notes_seen) | {note_of(cid) for _, cid in learning}
+    `reviews` are the ids of review cards due today by due time, `unseen` the never-answered ids in
+    the order new cards come: both are read only until the day's limits are reached (see
+    `deck_order.Today`). `in_learning(note_id)` says whether a card of that note is in learning."""
+    notes_seen = set(counts.notes_seen)
     review_room = max(0, settings.reviews_per_day - counts.reviews_done)
     held: list[int] = [0]
-    due_reviews = _one_per_note((cid for cid in reviews if cid not in hidden), notes_seen, review_room, held)
+    wanted = (cid for cid in reviews if cid not in hidden)
+    due_reviews = _one_per_note(wanted, notes_seen, review_room, held, in_learning)
     new_room = max(0, (settings.new_per_day if new_limit is None else new_limit) - counts.new_done)
-    new_cards = _one_per_note((cid for cid in unseen if cid not in hidden), notes_seen, new_room, held)
-    return Queue([cid for _, cid in learning], _interleave(due_reviews, new_cards), new_cards, held[0])
+    wanted = (cid for cid in unseen if cid not in hidden)
+    new_cards = _one_per_note(wanted, notes_seen, new_room, held, in_learning)
+    return Queue(_interleave(due_reviews, new_cards), new_cards, held[0])
 
 
-def _one_per_note(card_ids: Iterable[str], seen_notes: set[str], limit: int, held: list[int]) -> list[str]:
+def _one_per_note(card_ids: Iterable[str], seen_notes: set[str], limit: int, held: list[int],
+                  in_learning: Callable[[str], bool]) -> list[str]:
     """Up to `limit` cards, at most one per note; `held[0]` counts the siblings passed over."""
     out = []
     for card_id in card_ids:
         if len(out) >= limit:
             break
         note_id = note_of(card_id)
-        if note_id not in seen_notes:
-            seen_notes.add(note_id)
+        if note_id not in seen_notes and not in_learning(note_id):
             out.append(card_id)
         else:
             held[0] += 1
+        seen_notes.add(note_id)
     return out
 
 

@@ -6,7 +6,6 @@ is injected, so a whole session can be driven by a test in memory.
 
 from __future__ import annotations
 
-import heapq
 from collections import deque
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Callable, NamedTuple
@@ -35,45 +34,12 @@ class Summary:
         return 100.0 * self.again / self.reviewed if self.reviewed else 0.0
 
 
-class _Learning:
-    """Today's learning steps by due time, kept so that each answer costs O(log n): the next step
-    comes from a heap (stale entries dropped when they surface), and the count of steps due
-    before the day ends is kept as steps come and go."""
-
-    def __init__(self, dues: dict[str, int], day_end: int):
-        self.due = dict(dues)
-        self.day_end = day_end
-        self.heap = [(d, c) for c, d in self.due.items()]
-        heapq.heapify(self.heap)
-        self.today = sum(1 for d in self.due.values() if d < day_end)
-
-    def __contains__(self, card_id: str) -> bool:
-        return card_id in self.due
-
-    def put(self, card_id: str, due: int) -> None:
-        self.drop(card_id)
-        self.due[card_id] = due
-        heapq.heappush(self.heap, (due, card_id))
-        self.today += due < self.day_end
-
-    def drop(self, card_id: str) -> None:
-        due = self.due.pop(card_id, None)
-        if due is not None:
-            self.today -= due < self.day_end
-
-    def first(self) -> tuple[int, str] | None:
-        """The earliest step (due time, card id), if any."""
-        heap, due = self.heap, self.due
-        while heap and due.get(heap[0][1]) != heap[0][0]:
-            heapq.heappop(heap)
-        return heap[0] if heap else None
-
-
 class _Done(NamedTuple):
     kind: str  # "answer" or "bury"
     card: Card
     review_id: int | None = None
-    was_learning: bool = False
+    from_main: bool = False  # taken from today's reviews and new cards (not a learning step)
+    hid: bool = False  # the card was hidden by it (buried, or suspended as a leech)
     rating: int = 0
     seconds: float = 0.0
 
@@ -101,8 +67,7 @@ class Session:
         buried = self.history.buried(to_ms(now))
         if buried:  # a buried new card has used its place in today's new cards, in every view of today
             counts = counts._replace(new_done=counts.new_done + self.history.unseen_count(buried))
-        hidden = buried | set(self.history.suspended())  # suspended cards never come up
-        learning = self.today.learning()
+        self.hidden = buried | set(self.history.suspended())  # suspended cards never come up
         if settings.new_order == "random":
             import random  # only for this setting: the import costs a review's start milliseconds
 
@@ -110,11 +75,11 @@ class Session:
             (rng or random.Random()).shuffle(unseen)
         else:
             unseen = self.today.unseen(settings.target_cases)
-        self.queue: Queue = build_queue(learning, self.today.reviews(self.day.end), unseen, counts, hidden,
-                                        self.settings, new_limit)
+        self.queue: Queue = build_queue(self.today.reviews(self.day.end), unseen, counts, self.hidden, self.settings,
+                                        new_limit, lambda note_id: self.today.in_learning(note_id, self.hidden))
         self.leech: str = ""  # said on the next screen when an answer made the card a leech
-        dues = dict((cid, due) for due, cid in learning)
-        self._learning = _Learning({cid: dues[cid] for cid in self.queue.learning}, self.day.end)
+        # Learning steps are read from the history as they fall due; only their count is kept here.
+        self._learning_left = self.today.learning_count(self.day.end, self.hidden)
         self.queue = self.queue._replace(main=deque(self.queue.main))  # the head is taken in O(1)
         self._new_ids = set(self.queue.new)
         self._new_left = len(self.queue.new)
@@ -124,7 +89,7 @@ class Session:
     def _bring_forward(self, counts, now_ms: int) -> None:
         """In the last days before the interview, fill the day's review budget with the seen cards
         least likely to be recalled on the day, due or not."""
-        queued = set(self.queue.main) | set(self.queue.learning)
+        queued = set(self.queue.main) | {cid for _, cid in self.today.learning()}
         room = self.settings.reviews_per_day - counts.reviews_done - (len(self.queue.main) - len(self.queue.new))
         if room <= 0:
             return
@@ -143,7 +108,7 @@ class Session:
             self.current = None
             return None
         now_ms = to_ms(self.now())
-        step = self._learning.first()
+        step = self.today.next_learning(self.hidden)
         if step and step[0] <= now_ms:
             card_id = step[1]
         elif self.queue.main:
@@ -157,7 +122,7 @@ class Session:
 
     def remaining(self) -> tuple[int, int, int]:
         """(new, learning, review) still to do in this session, as Anki shows them."""
-        return self._new_left, self._learning.today, len(self.queue.main) - self._new_left
+        return self._new_left, self._learning_left, len(self.queue.main) - self._new_left
 
     def is_new(self, card_id: str) -> bool:
         """Whether the card had never been answered when the session started."""
@@ -165,7 +130,7 @@ class Session:
 
     def next_due_later(self) -> int | None:
         """When the next learning step of today is due, if any (UTC ms)."""
-        step = self._learning.first()
+        step = self.today.next_learning(self.hidden)
         return step[0] if step and step[0] < self.day.end else None
 
     def next_due_after_today(self) -> int | None:
@@ -195,22 +160,28 @@ class Session:
         card = self.current
         assert card is not None
         now = self.now()
-        was_learning = card.id in self._learning
+        learning_before = self._learning_step_today(card.id, self.history.state(card.id))
         review_id = self.history.record(
             card.id, rating, to_ms(now), int(seconds * 1000), card.content_hash,
             lambda before: self.scheduler.next_state(card.id, before, rating, now),
         )
         state = self.history.state(card.id)
         self.leech = self._check_leech(card, rating, state, to_ms(now))
-        self._remove(card)
-        suspended = bool(self.leech) and self.settings.leech_action == "suspend"
-        if state is not None and state.state in (LEARNING, RELEARNING) and state.due < self.day.end and not suspended:
-            self._learning.put(card.id, state.due)
+        hid = bool(self.leech) and self.settings.leech_action == "suspend"
+        if hid:
+            self.hidden.add(card.id)
+        self._learning_left += self._learning_step_today(card.id, state) - learning_before
+        from_main = self._remove(card)
         self.summary.reviewed += 1
         self.summary.again += rating == AGAIN
         self.summary.seconds += seconds
-        self._undo.append(_Done("answer", card, review_id, was_learning, rating, seconds))
+        self._undo.append(_Done("answer", card, review_id, from_main, hid, rating, seconds))
         self.current = None
+
+    def _learning_step_today(self, card_id: str, state) -> int:
+        """1 when the card is a learning step due today that this session shows, else 0."""
+        return int(state is not None and state.state in (LEARNING, RELEARNING) and state.due < self.day.end
+                   and card_id not in self.hidden)
 
     def _check_leech(self, card: Card, rating: int, state, now_ms: int) -> str:
         """As Anki: a card that lapses `leech_threshold` times (and every half threshold after) is
@@ -230,10 +201,10 @@ class Session:
         new-card limit, so the counts stay what `due` and the next session say)."""
         card = self.current
         assert card is not None
+        self._learning_left -= self._learning_step_today(card.id, self.history.state(card.id))
         self.history.bury(card.id, self.day.end)
-        was_learning = card.id in self._learning
-        self._remove(card)
-        self._undo.append(_Done("bury", card, was_learning=was_learning))
+        self.hidden.add(card.id)
+        self._undo.append(_Done("bury", card, from_main=self._remove(card), hid=True))
         self.current = None
 
     def undo(self) -> Card | None:
@@ -243,6 +214,7 @@ class Session:
             return None
         done = self._undo.pop()
         card = done.card
+        self._learning_left -= self._learning_step_today(card.id, self.history.state(card.id))
         if done.kind == "answer":
             self.history.undo(done.review_id, self.scheduler.replay_steps)
             self.summary.reviewed -= 1
@@ -250,26 +222,27 @@ class Session:
             self.summary.seconds -= done.seconds
         else:
             self.history.unbury(card.id)
-        self._learning.drop(card.id)
-        if done.was_learning:
-            state = self.history.state(card.id)
-            self._learning.put(card.id, state.due if state else to_ms(self.now()))
-        else:
+        if done.hid:
+            self.hidden.discard(card.id)
+        self._learning_left += self._learning_step_today(card.id, self.history.state(card.id))
+        if done.from_main:
             self.queue.main.appendleft(card.id)
             self._new_left += card.id in self._new_ids
         self.current = card
         return card
 
-    def _remove(self, card: Card) -> None:
-        self._learning.drop(card.id)
+    def _remove(self, card: Card) -> bool:
+        """Take the card out of today's reviews and new cards; False when it was not there (a
+        learning step)."""
         main = self.queue.main
         if main and main[0] == card.id:
             main.popleft()
         elif card.id in main:  # not at the head: rare (a card brought forward twice)
             main.remove(card.id)
         else:
-            return
+            return False
         self._new_left -= card.id in self._new_ids
+        return True
 
 
 class Practice:

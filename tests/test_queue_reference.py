@@ -73,14 +73,16 @@ def test_the_queue_is_the_reference_queue_card_for_card(user, settings, extended
     if extended_every:  # mark some notes extended, as the built-in deck does
         priorities = "".join("e" if int(note_of(cid).split("-")[1]) % extended_every == 0 else "c" for cid in cards.ids)
         cards = Cards(cards.ids, cards.decks, cards.tags, priorities, list(cards))
-    queue = Session(cards, history, settings, lambda: NOW).queue
+    session = Session(cards, history, settings, lambda: NOW)
+    queue = session.queue
     day = day_of(NOW, settings.day_starts_at)
     seen = set(history.reviewed_card_ids())
     buried = history.buried(to_ms(NOW))
     counts = today_counts(history.answers_since(day.start))
     counts = counts._replace(new_done=counts.new_done + len(buried - seen))
     learning, due, new = reference_queue(cards, history.states(), counts, buried, settings, day, seen)
-    assert queue.learning == learning
+    assert [cid for _, cid in session.today.learning(session.hidden)] == learning
+    assert session.remaining()[1] == sum(1 for cid in learning if history.state(cid).due < day.end) > 0
     assert queue.new == new and len(new) > 0
     assert [cid for cid in queue.main if cid not in set(new)] == due and len(due) > 0
 
@@ -88,12 +90,14 @@ def test_the_queue_is_the_reference_queue_card_for_card(user, settings, extended
 def test_a_selection_queues_only_its_cards(user):
     deck, history = user
     selection = deck.cards.subset(range(0, len(deck.cards), 2))
-    queue = Session(selection, history, Settings(), lambda: NOW).queue
+    session = Session(selection, history, Settings(), lambda: NOW)
+    queue = session.queue
     day = day_of(NOW, 4)
     seen = set(history.reviewed_card_ids())
     buried = history.buried(to_ms(NOW))
     counts = today_counts(history.answers_since(day.start))
     counts = counts._replace(new_done=counts.new_done + len(buried - seen))
     learning, due, new = reference_queue(selection, history.states(), counts, buried, Settings(), day, seen)
-    assert (queue.learning, queue.new) == (learning, new)
+    assert ([cid for _, cid in session.today.learning(session.hidden)], queue.new) == (learning, new)
+    assert session.remaining()[1] == sum(1 for cid in learning if history.state(cid).due < day.end)
     assert [cid for cid in queue.main if cid not in set(new)] == due

@@ -27,16 +27,16 @@ def card(note: str, facet: str, deck: str = "D") -> Card:
                 path="x.yaml", line=1)
 
 
-def session_queue(cards: list[Card], states: dict[str, CardState] | None = None, settings: Settings | None = None,
-                  buried: tuple[str, ...] = (), rng=None):
-    """Today's queue as a session at T0 builds it, over a history holding `states`."""
+def session_at_t0(cards: list[Card], states: dict[str, CardState] | None = None, settings: Settings | None = None,
+                  buried: tuple[str, ...] = (), rng=None) -> Session:
+    """A session at T0 over a history holding `states`."""
     history = open_history(":memory:")
     with history._write():
         for card_id, state in (states or {}).items():
             history._put_state(card_id, state)
     for card_id in buried:
         history.bury(card_id, to_ms(T0 + timedelta(hours=12)))
-    return Session(Cards.of(cards), history, settings or Settings(), lambda: T0, tz=timezone.utc, rng=rng).queue
+    return Session(Cards.of(cards), history, settings or Settings(), lambda: T0, tz=timezone.utc, rng=rng)
 
 
 def test_intervals_match_the_fsrs_package_on_a_real_history():
@@ -142,8 +142,10 @@ def test_queue_orders_learning_then_reviews_with_new_mixed_in_and_limits():
         "n4/definition": CardState(REVIEW, None, 3.0, 5.0, to_ms(T0 - timedelta(days=2)), to_ms(T0)),
         "n5/definition": CardState(REVIEW, None, 3.0, 5.0, to_ms(T0 - timedelta(days=3)), to_ms(T0)),
     }
-    q = session_queue(cards, states, settings)
-    assert q.learning == ["n0/definition"]
+    session = session_at_t0(cards, states, settings)
+    q = session.queue
+    assert session.next_card().id == "n0/definition"  # the learning step due now comes first
+    assert session.remaining() == (2, 1, 3)
     # Three reviews (the limit), most overdue first; a review due later today counts; n3 is not due.
     reviews = [cid for cid in q.main if cid in states]
     assert reviews == ["n5/definition", "n4/definition", "n1/definition"]
@@ -158,9 +160,9 @@ def test_limits_count_what_was_done_today_and_siblings_wait():
              card("c", "definition"), card("d", "definition")]
     unseen = [c.id for c in cards if c.id != "a/definition"]
     # "a" was already studied today (one new card used): its sibling waits for tomorrow.
-    q = build_queue([], [], unseen, TodayCounts(1, 0, {"a"}), set(), settings)
+    q = build_queue([], unseen, TodayCounts(1, 0, {"a"}), set(), settings)
     assert q.main == ["b/definition", "c/definition"] and q.held_back == 2  # a/why and b/why wait
-    buried = session_queue(cards, settings=settings, buried=("b/definition",))
+    buried = session_at_t0(cards, settings=settings, buried=("b/definition",)).queue
     assert list(buried.main) == ["a/definition", "b/why"]  # the buried card used its place in the day's new cards
 
 
@@ -169,7 +171,7 @@ def test_random_new_order_uses_the_given_generator():
 
     settings = Settings(new_per_day=50, new_order="random")
     cards = [card(f"n{i}", "definition") for i in range(30)]
-    one = session_queue(cards, settings=settings, rng=random.Random(1))
-    two = session_queue(cards, settings=settings, rng=random.Random(1))
+    one = session_at_t0(cards, settings=settings, rng=random.Random(1)).queue
+    two = session_at_t0(cards, settings=settings, rng=random.Random(1)).queue
     assert list(one.main) == list(two.main) != [c.id for c in cards]
     assert sorted(one.main) == sorted(c.id for c in cards)

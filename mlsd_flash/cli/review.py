@@ -91,7 +91,7 @@ def due(app: App, deck_name, tag, as_json) -> None:
     try:
         session = Session(cards, history, app.settings, clock)
         per_deck: dict[str, dict[str, int]] = {}
-        kinds = [(cid, "learning") for cid in session.queue.learning]
+        kinds = [(cid, "learning") for _, cid in session.today.learning(session.hidden)]
         kinds += [(cid, "new" if session.is_new(cid) else "review") for cid in session.queue.main]
         for card_id, kind in kinds:
             per_deck.setdefault(cards.get(card_id).deck, {"new": 0, "learning": 0, "review": 0})[kind] += 1
