@@ -1,9 +1,9 @@
 """The deck's order kept in the history database, so that a day's queue costs what the day holds.
 
 A heavy user has ninety thousand cards and three million answers; a review shows two hundred of
-them. The `deck` table holds each card's place in deck order, its priority and whether it has a
-history (kept by triggers on `cards`), so the queue reads its learning steps, its first due reviews
-and its first new cards through indexes, and stops reading once the day is full. `sync` keeps the
+them. The `deck` table holds each card's place in deck order and its priority beside its state and
+due time (copied from `cards` by triggers), so the queue reads its learning steps, its first due
+reviews and its first new cards through indexes, and stops reading once the day is full. `sync` keeps the
 table in step with the card files, one changed file at a time.
 """
 
@@ -18,8 +18,7 @@ from .history import LEARNING, RELEARNING, REVIEW, History
 
 MIN_GAP = 1e-6  # keys closer than this are renumbered rather than split again
 # One state at a time: each is read in the (state, due) index's order, with no sort of them all.
-LEARNING_SQL = ("SELECT c.due, c.card_id FROM cards c CROSS JOIN deck d ON d.card_id = c.card_id "
-                "WHERE c.state = ? ORDER BY c.due, c.card_id")
+LEARNING_SQL = "SELECT due, card_id FROM deck WHERE state = ? ORDER BY due, card_id"
 
 
 def sync(history: History, cards: Cards) -> None:
@@ -48,8 +47,8 @@ def sync(history: History, cards: Cards) -> None:
         ids, priorities = (cards.ids, cards.priorities) if changed else ((), "")
         for (path, start, end, stamp), key in changed:
             conn.executemany(
-                "INSERT INTO deck (card_id, file, idx, extended, seen) "
-                "SELECT ?1, ?2, ?3, ?4, EXISTS (SELECT 1 FROM cards WHERE card_id = ?1)",
+                "INSERT INTO deck (card_id, file, idx, extended, state, due) SELECT ?1, ?2, ?3, ?4, "
+                "(SELECT state FROM cards WHERE card_id = ?1), (SELECT due FROM cards WHERE card_id = ?1)",
                 ((ids[i], key, i - start, priorities[i] == "e") for i in range(start, end)))
             conn.execute("INSERT INTO deck_files (path, key, stamp) VALUES (?, ?, ?)", (path, key, stamp))
         conn.execute("DELETE FROM deck_synced")
@@ -120,31 +119,26 @@ class Today:
         """How many learning steps fall due before `before_ms`: counted in SQL for a whole deck."""
         if self.only is not None:
             return sum(1 for due, _ in self.learning(hidden) if due < before_ms)
-        count = self.conn.execute(
-            "SELECT COUNT(*) FROM cards c CROSS JOIN deck d ON d.card_id = c.card_id "
-            "WHERE c.state IN (?, ?) AND c.due < ?", (LEARNING, RELEARNING, before_ms)).fetchone()[0]
+        count = self.conn.execute("SELECT COUNT(*) FROM deck WHERE state IN (?, ?) AND due < ?",
+                                  (LEARNING, RELEARNING, before_ms)).fetchone()[0]
         if hidden:  # the few buried or suspended ones
             count -= sum(1 for _, due in self._learning_of(hidden) if due < before_ms)
         return count
 
     def in_learning(self, note_id: str, hidden: Container[str]) -> bool:
         """Whether a card of the note is in learning (its siblings wait until tomorrow)."""
-        rows = self.conn.execute(
-            "SELECT c.card_id FROM cards c CROSS JOIN deck d ON d.card_id = c.card_id "
-            "WHERE c.card_id > ? AND c.card_id < ? AND c.state IN (?, ?)", (note_id + "/", note_id + "0",
-                                                                            LEARNING, RELEARNING))
+        rows = self.conn.execute("SELECT card_id FROM deck WHERE card_id > ? AND card_id < ? AND +state IN (?, ?)",
+                                 (note_id + "/", note_id + "0", LEARNING, RELEARNING))
         return any(self._wanted(cid, hidden) for (cid,) in rows)
 
     def _learning_of(self, card_ids: Iterable[str]) -> list[tuple[str, int]]:
-        lookup = ("SELECT c.card_id, c.due FROM cards c CROSS JOIN deck d ON d.card_id = c.card_id "
-                  "WHERE c.card_id = ? AND c.state IN (?, ?)")
+        lookup = "SELECT card_id, due FROM deck WHERE card_id = ? AND state IN (?, ?)"
         return [row for cid in card_ids for row in self.conn.execute(lookup, (cid, LEARNING, RELEARNING))]
 
     def reviews(self, before_ms: int) -> Iterator[str]:
         """Review cards due before `before_ms`, by due time (then id)."""
-        rows = self.conn.execute(
-            "SELECT c.card_id FROM cards c CROSS JOIN deck d ON d.card_id = c.card_id "
-            "WHERE c.state = ? AND c.due < ? ORDER BY c.due, c.card_id", (REVIEW, before_ms))
+        rows = self.conn.execute("SELECT card_id FROM deck WHERE state = ? AND due < ? ORDER BY due, card_id",
+                                 (REVIEW, before_ms))
         return (cid for (cid,) in rows if self._wanted(cid))
 
     def unseen(self, target_cases: Iterable[str] = ()) -> Iterator[str]:
@@ -155,17 +149,17 @@ class Today:
             found = []
             for note in targets:  # a note's cards are the ids between "note/" and "note0"
                 found += self.conn.execute(
-                    "SELECT file, idx, card_id FROM deck WHERE card_id > ? AND card_id < ? AND seen = 0",
+                    "SELECT file, idx, card_id FROM deck WHERE card_id > ? AND card_id < ? AND state IS NULL",
                     (note + "/", note + "0")).fetchall()
             yield from (cid for _, _, cid in sorted(found) if self._wanted(cid))
         chosen = frozenset(targets)
         for extended in (0, 1):
-            rows = self.conn.execute("SELECT card_id FROM deck WHERE seen = 0 AND extended = ? ORDER BY file, idx",
+            rows = self.conn.execute("SELECT card_id FROM deck WHERE state IS NULL AND extended = ? ORDER BY file, idx",
                                      (extended,))
             yield from (cid for (cid,) in rows if self._wanted(cid) and (not chosen or note_of(cid) not in chosen))
 
     def unseen_in_deck_order(self) -> list[str]:
-        rows = self.conn.execute("SELECT card_id FROM deck WHERE seen = 0 ORDER BY file, idx")
+        rows = self.conn.execute("SELECT card_id FROM deck WHERE state IS NULL ORDER BY file, idx")
         return [cid for (cid,) in rows if self._wanted(cid)]
 
     def first_due(self) -> int | None:

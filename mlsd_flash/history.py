@@ -51,23 +51,26 @@ MIGRATIONS = {
     CREATE INDEX resets_by_card ON resets (card_id, at);
     """,
     4: """
-    -- The deck's order, kept in step with the card files by deck_order.sync: a day's queue reads its
-    -- first new cards, due reviews and learning steps through indexes instead of the whole collection.
+    -- The deck's order and each card's schedule side by side, kept in step with the card files by
+    -- deck_order.sync and with `cards` by the triggers below: a day's queue reads its first new
+    -- cards, due reviews and learning steps through indexes instead of the whole collection.
     CREATE TABLE deck_files (path TEXT PRIMARY KEY, key REAL NOT NULL, stamp INTEGER NOT NULL) WITHOUT ROWID;
     CREATE TABLE deck (
         card_id TEXT PRIMARY KEY,
         file REAL NOT NULL, idx INTEGER NOT NULL,  -- deck order: the file's key, then the place in it
         extended INTEGER NOT NULL,
-        seen INTEGER NOT NULL                      -- has a row in `cards` (kept by the triggers below)
+        state INTEGER, due INTEGER                 -- as in `cards`; NULL for a card never answered
     ) WITHOUT ROWID;
     CREATE INDEX deck_by_file ON deck (file, idx);
-    CREATE INDEX deck_unseen ON deck (extended, file, idx) WHERE seen = 0;
+    CREATE INDEX deck_unseen ON deck (extended, file, idx) WHERE state IS NULL;
+    CREATE INDEX deck_by_state ON deck (state, due);
     CREATE TABLE deck_synced (fingerprint INTEGER NOT NULL);
     CREATE TRIGGER deck_answered AFTER INSERT ON cards
-        BEGIN UPDATE deck SET seen = 1 WHERE card_id = NEW.card_id AND seen = 0; END;
+        BEGIN UPDATE deck SET state = NEW.state, due = NEW.due WHERE card_id = NEW.card_id; END;
+    CREATE TRIGGER deck_rescheduled AFTER UPDATE OF state, due ON cards
+        BEGIN UPDATE deck SET state = NEW.state, due = NEW.due WHERE card_id = NEW.card_id; END;
     CREATE TRIGGER deck_forgotten AFTER DELETE ON cards
-        BEGIN UPDATE deck SET seen = 0 WHERE card_id = OLD.card_id; END;
-    CREATE INDEX cards_by_state ON cards (state, due);
+        BEGIN UPDATE deck SET state = NULL, due = NULL WHERE card_id = OLD.card_id; END;
     """,
 }
 SINCE_RESET = "reviewed_at > COALESCE((SELECT MAX(at) FROM resets WHERE resets.card_id = reviews.card_id), -1)"
