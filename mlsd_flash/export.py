@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
+import shutil
 import json
 import os
 import re
@@ -614,7 +615,7 @@ def export_deck(
     try:
         spath.parent.mkdir(parents=True, exist_ok=True)
         _write_package(package, out, epoch)
-        _write_atomic(spath, stamps_text.encode())
+        _write_atomic(spath, lambda fh: fh.write(stamps_text.encode()))
     except OSError as exc:
         where = exc.filename or out
         raise ExportError(f"cannot write {where}: {exc.strerror or exc}") from None
@@ -634,7 +635,9 @@ def prepare_output(out: Path) -> None:
 
 
 def _write_package(package: genanki.Package, out: Path, epoch: int) -> None:
-    """genanki's `Package.write_to_file`, with the ids based on `epoch` and fixed zip dates."""
+    """genanki's `Package.write_to_file`, with the ids based on `epoch` and fixed zip dates. The
+    collection goes from its temporary file into the zip in chunks: a large deck's collection is
+    never held in memory whole."""
     with tempfile.TemporaryDirectory(prefix="mlsd-flash-") as tmp:
         db_path = os.path.join(tmp, "collection.anki2")
         conn = sqlite3.connect(db_path)
@@ -643,33 +646,33 @@ def _write_package(package: genanki.Package, out: Path, epoch: int) -> None:
             conn.commit()
         finally:
             conn.close()
-        with open(db_path, "rb") as fh:
-            db = fh.read()
-    buffer = _zip_bytes([("collection.anki2", db), ("media", b"{}")])
-    _write_atomic(out, buffer)
+        _write_atomic(out, lambda fh: _zip(fh, [("collection.anki2", db_path), ("media", None)]))
 
 
-def _zip_bytes(members: list[tuple[str, bytes]]) -> bytes:
-    import io
-
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, data in members:
+def _zip(fh, members: list[tuple[str, str | None]]) -> None:
+    """A stored (uncompressed) zip of files, None standing for the empty media map."""
+    with zipfile.ZipFile(fh, "w") as zf:
+        for name, path in members:
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.create_system = 3
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_STORED
-            zf.writestr(info, data)
-    return buf.getvalue()
+            if path is None:
+                zf.writestr(info, b"{}")
+                continue
+            info.file_size = os.path.getsize(path)
+            with open(path, "rb") as src, zf.open(info, "w") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _write_atomic(path: Path, write: Callable) -> None:
+    """Write a file through `write(fh)` under a temporary name, then put it in place."""
     if path.is_dir():
         raise IsADirectoryError(21, "is a folder", str(path))
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as fh:
-            fh.write(data)
+            write(fh)
         os.replace(tmp, path)
     except OSError as exc:
         try:
