@@ -23,7 +23,7 @@ from typing import NamedTuple
 from .cards import Card, Cards, no_gc, note_of, segment
 from .problems import Problem
 
-CACHE_VERSION = 10
+CACHE_VERSION = 11
 BUILTIN_IN_WHEEL = Path(__file__).parent / "builtin_cards"
 BUILTIN_IN_CHECKOUT = Path(__file__).parent.parent / "cards"
 
@@ -62,11 +62,12 @@ def find_checkout(start: Path) -> Path | None:
 class Deck:
     """Compiled cards in deck order, the problems found, and the files read."""
 
-    def __init__(self, cards: Cards, problems: list[Problem], note_count: int, files: list[str]):
+    def __init__(self, cards: Cards, problems: list[Problem], note_count: int, files: list[str], plain: bool = True):
         self.cards = cards
         self.problems = problems
         self.note_count = note_count
         self.files = files
+        self.plain = plain  # no note id met twice (no override, no duplicate): an edit can be patched in
         self.save = None  # with `load(..., defer=True)`: writes the caches when called
 
     def get(self, card_id: str) -> Card | None:
@@ -141,9 +142,11 @@ def _yaml_files(folder: str, problems: list[Problem], seen: set) -> Iterator[tup
 def load(paths: list[Path], cache_dir: Path | None = None, defer: bool = False) -> Deck:
     """Compile every note under `paths` into one deck, reporting every problem at once.
 
-    Two caches: the whole deck, read back when no file changed, and each file's compiled notes, so
-    that after an edit only the edited files are parsed again. With `defer`, a rebuilt deck's caches
-    are written when `deck.save()` is called (a command calls it once its work is shown)."""
+    Two caches: the whole deck, read back when no file changed, and each file's compiled notes.
+    After an edit, only the edited files are parsed again and patched into the cached deck (or,
+    when a note id is met twice, merged with every file's cached notes). With `defer`, a rebuilt
+    deck's caches are written when `deck.save()` is called (a command calls it once its work is
+    shown)."""
     files, missing = find_files(paths)
     fingerprint = (CACHE_VERSION, tuple(files))
     roots = "\n".join(os.path.abspath(p) for p in paths)
@@ -151,26 +154,95 @@ def load(paths: list[Path], cache_dir: Path | None = None, defer: bool = False) 
     stem = f"{sys.implementation.cache_tag}-{zlib.crc32(roots.encode()):08x}"
     cache_file = cache_dir / f"deck-{stem}.marshal" if cache_dir else None
     units_file = cache_dir / f"files-{stem}.marshal" if cache_dir else None
-    if cache_file and not missing:
-        def recompile() -> Deck:  # the cache proved damaged after all: forget it, compile again
-            cache_file.unlink(missing_ok=True)
-            return _compile(files, _read_units(units_file))[0]
 
-        cached = _read_cache(cache_file, fingerprint, recompile)
-        if cached is not None:
-            return cached
-    deck, units = _compile(files, _read_units(units_file) if units_file else {})
+    def recompile() -> Cards:  # the cache proved damaged after all: forget it, compile again
+        cache_file.unlink(missing_ok=True)
+        return _compile(files, _read_units(units_file))[0].cards
+
+    deck = units = None
+    if cache_file and not missing:
+        cached = _open_cache(cache_file)
+        if cached is not None and cached.fingerprint == fingerprint:
+            return cached.deck(recompile)
+        if cached is not None and cached.plain:
+            deck = _patch(cached, files, recompile)
+    if deck is None:
+        deck, units = _compile(files, _read_units(units_file) if units_file else {})
     deck.problems[:0] = missing
     if cache_file and not missing:
         def save() -> None:
             _write_cache(cache_file, fingerprint, deck)
-            _write_units(units_file, units)
+            if units is not None:  # a patched deck leaves the edited files' old units: compiled again if needed
+                _write_units(units_file, units)
 
         if defer:
             deck.save = save
         else:
             save()
     return deck
+
+
+def _patch(cached: "_CacheFile", files: list[tuple[str, int, int]], recompile: Callable[[], Cards]) -> Deck | None:
+    """The deck after an edit, from the cached deck and the edited files compiled again: the
+    unchanged files' cards are the cache's (read only when asked for), the edited ones' are new.
+    None when an edited file shares a note id with another file (an override or a duplicate): then
+    every file's notes must be merged again."""
+    stats = {path: (mtime, size) for path, mtime, size in cached.fingerprint[1]}
+    changed = [f for f in files if stats.get(f[0]) != (f[1], f[2])]
+    current = {f[0] for f in files}
+    gone = {path for path in stats if path not in current} | {f[0] for f in changed}
+    try:
+        ids, decks, tags, priorities = cached.columns()
+    except _Damaged:
+        return None
+    fresh, units = _compile(changed, {})
+    # Every card id of the unchanged files on its own line: a note id is there when "\n{note}/" is.
+    unchanged = "\n" + "\n".join(itertools.chain.from_iterable(
+        ids[start:end] for path, start, end, _ in cached.segments if path not in gone)) + "\n"
+    edited_notes = {note[0] for unit in units.values() for note in unit.notes}  # kept or not
+    shared = re.compile("\n(?:" + "|".join(map(re.escape, edited_notes)) + ")/") if edited_notes else None
+    if not fresh.plain or (shared and shared.search(unchanged)):
+        return None
+    old = {seg[0]: seg for seg in cached.segments}
+    new = {seg[0]: seg for seg in fresh.cards.segments}
+    columns: tuple[list, list, list, list] = ([], [], [], [])
+    parts, segments = [], []
+    for path, _, _ in files:
+        if path in old and path not in gone:
+            source, (_, start, end, stamp), cols = cached.rows, old[path], (ids, decks, tags, priorities)
+        elif path in new:
+            source, (_, start, end, stamp), cols = fresh.cards.packed(), new[path], (
+                fresh.cards.ids, fresh.cards.decks, fresh.cards.tags, fresh.cards.priorities)
+        else:
+            continue
+        at = len(columns[0])
+        for column, values in zip(columns, cols):
+            column.extend(values[start:end])
+        parts.append((at, source, start))
+        segments.append((path, at, at + end - start, stamp))
+    old_notes = len({note_of(cid) for path in gone if path in old for cid in ids[old[path][1]:old[path][2]]})
+    order = {path: i for i, (path, _, _) in enumerate(files)}
+    problems = sorted([p for p in cached.problems if p.path not in gone] + fresh.problems,
+                      key=lambda p: order.get(p.path, -1))
+    rows = _Served(_PatchedRows(parts, len(columns[0])), recompile)
+    placed = {seg[0]: seg[1] for seg in segments}  # each file's first position in the new deck
+    old_starts = [seg[1] for seg in cached.segments]
+
+    def find(card_id: str) -> int | None:
+        """A card's position: an edited file's from its compile, another's from the cache's index."""
+        i = fresh.cards.positions().get(card_id)
+        if i is not None:
+            path, start = next((p, st) for p, st, end, _ in fresh.cards.segments if st <= i < end)
+            return placed[path] + i - start
+        row = cached.find(card_id)
+        if row is None:
+            return None
+        path, start, _, _ = cached.segments[bisect.bisect_right(old_starts, row) - 1]
+        return None if path in gone else placed[path] + row - start
+
+    cards = Cards(columns[0], columns[1], columns[2], "".join(columns[3]), rows, packed=True, segments=segments,
+                  find=rows.guard(find, lambda fresh_cards, card_id: fresh_cards.positions().get(card_id)))
+    return Deck(cards, problems, cached.note_count - old_notes + fresh.note_count, [f[0] for f in files])
 
 
 def compile_files(files: list[str]) -> Deck:
@@ -217,6 +289,7 @@ def _compile(files: list[tuple[str, int | None, int | None]], old: dict) -> tupl
     first: dict[str, tuple] = {}  # note id -> (override, path, line)
     problems: list[Problem] = []
     shown = []
+    plain = True
     for path, mtime, size in files:
         absolute = os.path.abspath(path)
         shown.append(absolute)
@@ -230,6 +303,7 @@ def _compile(files: list[tuple[str, int | None, int | None]], old: dict) -> tupl
             span = (unit, at, count)
             at += count
             if note_id in first:
+                plain = False
                 was_override, first_path, first_line = first[note_id]
                 if override != was_override:  # `override: true` (a personal copy) wins
                     if override:
@@ -255,7 +329,7 @@ def _compile(files: list[tuple[str, int | None, int | None]], old: dict) -> tupl
         runs.append((path_of[id(unit)], start, len(ids)))
     priorities = "".join(priorities)
     cards = Cards(ids, decks, tags, priorities, rows, packed=True, segments=_segments(runs, ids, priorities))
-    return Deck(cards, problems, len(kept), shown), units
+    return Deck(cards, problems, len(kept), shown, plain), units
 
 
 def _segments(runs: list[tuple[str, int, int]], ids: list[str], priorities: str) -> list[tuple[str, int, int, int]]:
@@ -311,10 +385,68 @@ def _write_units(units_file: Path, units: dict) -> None:
         tmp.unlink(missing_ok=True)  # the cache only saves time
 
 
-def _read_cache(cache_file: Path, fingerprint: tuple, recompile: Callable[[], Deck]) -> Deck | None:
-    """The cached deck, or None when the cache is missing, stale or damaged. Only the header and the
-    index are read and checked here; the columns and each card are checked when first read (a
-    review reads a few cards of ninety thousand), and a damaged one is served from `recompile`."""
+class _Damaged(Exception):
+    """A part of a cache file does not match its CRC-32."""
+
+
+class _CacheFile:
+    """A deck cache file in memory: its header read, its index checked and read in place, its
+    columns and cards read and checked only when asked for (a part that does not match its CRC-32
+    raises `_Damaged`)."""
+
+    def __init__(self, buffer: mmap.mmap, header: tuple):
+        self.fingerprint, self.segments, self.sections, problems, self.note_count, self.files, self.plain = header
+        self.problems = [Problem(*p) for p in problems]
+        sections, n = self.sections, self.sections["cards"]
+        if len(buffer) != sections["end"]:
+            raise _Damaged
+        index = memoryview(buffer)[sections["index"]:sections["columns"]]
+        if zlib.crc32(index) != sections["index_crc"]:
+            raise _Damaged
+        self.offsets = index[:8 * (n + 1)].cast("Q")
+        self.crcs = index[8 * (n + 1):8 * (n + 1) + 4 * n].cast("I")
+        self.hashes = index[8 * (n + 1) + 4 * n:8 * (n + 1) + 8 * n].cast("I")
+        self.order = index[8 * (n + 1) + 8 * n:].cast("I")
+        self.buffer = buffer
+        self.rows = _CachedRows(self)
+
+    def deck(self, recompile: Callable[[], Cards]) -> Deck:
+        """The cached deck, served from `recompile` once any part proves damaged."""
+        served = _Served(self.rows, recompile)
+        cards = Cards(None, None, None, None, served, packed=True, segments=self.segments,
+                      columns=served.guard(self.columns, lambda fresh: (fresh.ids, fresh.decks, fresh.tags,
+                                                                        fresh.priorities)),
+                      find=served.guard(self.find, lambda fresh, card_id: fresh.positions().get(card_id)))
+        return Deck(cards, list(self.problems), self.note_count, self.files, self.plain)
+
+    def columns(self) -> tuple:
+        blob = memoryview(self.buffer)[self.sections["columns"]:self.sections["rows"]]
+        if zlib.crc32(blob) != self.sections["columns_crc"]:
+            raise _Damaged
+        with no_gc():
+            return marshal.loads(blob)
+
+    def row(self, i: int) -> bytes:
+        start = self.sections["rows"]
+        packed = self.buffer[start + self.offsets[i]:start + self.offsets[i + 1]]
+        if zlib.crc32(packed) != self.crcs[i]:
+            raise _Damaged
+        return packed
+
+    def find(self, card_id: str) -> int | None:
+        """The row of a card id: its hash looked up in the sorted hashes, the card's id compared."""
+        h = zlib.crc32(card_id.encode())
+        i = bisect.bisect_left(self.hashes, h)
+        while i < len(self.hashes) and self.hashes[i] == h:
+            row = self.order[i]
+            if marshal.loads(self.row(row))[0] == card_id:
+                return row
+            i += 1
+        return None
+
+
+def _open_cache(cache_file: Path) -> _CacheFile | None:
+    """The cache file, or None when it is missing, foreign or damaged in its header or index."""
     try:
         with open(cache_file, "rb") as fh:
             buffer = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
@@ -322,15 +454,79 @@ def _read_cache(cache_file: Path, fingerprint: tuple, recompile: Callable[[], De
         if int.from_bytes(buffer[8:12], "little") != zlib.crc32(memoryview(buffer)[12:12 + header_size]):
             return None
         with no_gc():
-            stored, segments, sections, problems, note_count, files = marshal.loads(buffer[12:12 + header_size])
-        if stored != fingerprint or len(buffer) != sections["end"]:
-            return None
-        cache = _CacheFile(buffer, sections, lambda: recompile().cards)
+            header = marshal.loads(buffer[12:12 + header_size])
+        return _CacheFile(buffer, header)
     except Exception:  # a missing, partial or foreign cache is simply rebuilt
         return None
-    cards = Cards(None, None, None, None, cache.rows, packed=True, segments=segments, columns=cache.columns,
-                  find=cache.find)
-    return Deck(cards, [Problem(*p) for p in problems], note_count, files)
+
+
+class _CachedRows(Sequence):
+    """The packed cards of a cache file, read from its memory map only when asked for: a review
+    touches the pages of the cards it shows, not the whole deck's text."""
+
+    def __init__(self, cache: _CacheFile):
+        self._cache = cache
+
+    def __len__(self) -> int:
+        return self._cache.sections["cards"]
+
+    def __getitem__(self, i: int) -> bytes:
+        return self._cache.row(range(len(self))[i])
+
+
+class _PatchedRows(Sequence):
+    """A deck's packed cards taken from several sources: (first position, source, first row in
+    the source) of each run, in order."""
+
+    def __init__(self, parts: list[tuple[int, Sequence, int]], size: int):
+        self._starts = [at for at, _, _ in parts]
+        self._parts = parts
+        self._size = size
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, i: int) -> bytes:
+        i = range(self._size)[i]
+        at, source, first = self._parts[bisect.bisect_right(self._starts, i) - 1]
+        return source[first + i - at]
+
+
+class _Served(Sequence):
+    """A deck's packed cards from its cache, and from `recompile` (the same files compiled again,
+    in the same order) once any part of the cache proves damaged: a damaged part is never used."""
+
+    def __init__(self, rows: Sequence, recompile: Callable[[], Cards]):
+        self._rows, self._recompile = rows, recompile
+        self._fresh: Cards | None = None
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, i: int) -> bytes:
+        if self._fresh is None:
+            try:
+                return self._rows[i]
+            except _Damaged:
+                self._fall_back()
+        return self._fresh.packed()[i]
+
+    def guard(self, read: Callable, from_fresh: Callable) -> Callable:
+        """`read`, answered by `from_fresh(fresh cards, ...)` once the cache proves damaged."""
+        def guarded(*args):
+            if self._fresh is None:
+                try:
+                    return read(*args)
+                except _Damaged:
+                    self._fall_back()
+            return from_fresh(self._fresh, *args)
+        return guarded
+
+    def _fall_back(self) -> None:
+        fresh = self._recompile()
+        if len(fresh) != len(self._rows):
+            raise SystemExit("error: the card files changed while this command read them; run it again")
+        self._fresh = fresh
 
 
 def _write_cache(cache_file: Path, fingerprint: tuple, deck: Deck) -> None:
@@ -339,7 +535,7 @@ def _write_cache(cache_file: Path, fingerprint: tuple, deck: Deck) -> None:
     header: the index (where each packed card starts, each card's CRC-32, card id hashes in order
     and the card each belongs to), the columns, and the packed cards one after another."""
     cards = deck.cards
-    packed = cards.packed()
+    packed = list(cards.packed())  # read once: a patched deck's cards come from the previous cache
     hashes = sorted((zlib.crc32(card_id.encode()), i) for i, card_id in enumerate(cards.ids))
     index = b"".join([
         array.array("Q", [0, *itertools.accumulate(map(len, packed))]).tobytes(),
@@ -355,7 +551,8 @@ def _write_cache(cache_file: Path, fingerprint: tuple, deck: Deck) -> None:
         start = 12 + len(header) + (-(12 + len(header)) % 8)  # the index aligned for its 8-byte words
         sections.update(index=start, columns=start + len(index), rows=start + len(index) + len(columns))
         sections["end"] = sections["rows"] + sum(map(len, packed))
-        header = marshal.dumps((fingerprint, cards.segments, sections, problems, deck.note_count, deck.files))
+        header = marshal.dumps((fingerprint, cards.segments, sections, problems, deck.note_count, deck.files,
+                                deck.plain))
     # One temporary name per cache file: a write cut short (killed, disk full) leaves at most one
     # partial file, which the next write replaces instead of adding another.
     tmp = cache_file.with_name(cache_file.name + ".tmp")
@@ -377,78 +574,3 @@ def _write_cache(cache_file: Path, fingerprint: tuple, deck: Deck) -> None:
             pass
         if exc.errno == errno.ENOSPC:
             print(f"warning: disk full: the card cache in {cache_file.parent} was not written", file=sys.stderr)
-
-
-class _Damaged(Exception):
-    pass
-
-
-class _CacheFile:
-    """A deck cache file in memory: its index read in place, its columns and cards read and checked
-    only when asked for. A part found damaged is never used: from then on the file's deck is served
-    by `recompile` (the same files compiled again, in the same order)."""
-
-    def __init__(self, buffer: mmap.mmap, sections: dict, recompile: Callable[[], Cards]):
-        n = sections["cards"]
-        view = memoryview(buffer)
-        index = view[sections["index"]:sections["columns"]]
-        if zlib.crc32(index) != sections["index_crc"]:
-            raise _Damaged
-        self.offsets = index[:8 * (n + 1)].cast("Q")
-        self.crcs = index[8 * (n + 1):8 * (n + 1) + 4 * n].cast("I")
-        self.hashes = index[8 * (n + 1) + 4 * n:8 * (n + 1) + 8 * n].cast("I")
-        self.order = index[8 * (n + 1) + 8 * n:].cast("I")
-        self.buffer, self.sections, self.recompile = buffer, sections, recompile
-        self.fresh: Cards | None = None
-        self.rows = _CachedRows(self)
-
-    def columns(self) -> tuple:
-        if self.fresh is None:
-            blob = memoryview(self.buffer)[self.sections["columns"]:self.sections["rows"]]
-            if zlib.crc32(blob) == self.sections["columns_crc"]:
-                with no_gc():
-                    return marshal.loads(blob)
-            self._damaged()
-        return self.fresh.ids, self.fresh.decks, self.fresh.tags, self.fresh.priorities
-
-    def row(self, i: int) -> bytes:
-        if self.fresh is None:
-            start = self.sections["rows"]
-            packed = self.buffer[start + self.offsets[i]:start + self.offsets[i + 1]]
-            if zlib.crc32(packed) == self.crcs[i]:
-                return packed
-            self._damaged()
-        return self.fresh.packed()[i]
-
-    def find(self, card_id: str) -> int | None:
-        """The row of a card id: its hash looked up in the sorted hashes, the card's id compared."""
-        if self.fresh is not None:
-            return self.fresh.positions().get(card_id)
-        h = zlib.crc32(card_id.encode())
-        i = bisect.bisect_left(self.hashes, h)
-        while i < len(self.hashes) and self.hashes[i] == h:
-            row = self.order[i]
-            if marshal.loads(self.row(row))[0] == card_id:
-                return row
-            i += 1
-        return None
-
-    def _damaged(self) -> None:
-        fresh = self.recompile()
-        if len(fresh) != self.sections["cards"]:
-            raise SystemExit("error: the card files changed while this command read them; run it again")
-        self.fresh = fresh
-
-
-class _CachedRows(Sequence):
-    """The packed cards of a cache file, read from its memory map only when asked for: a review
-    touches the pages of the cards it shows, not the whole deck's text."""
-
-    def __init__(self, cache: _CacheFile):
-        self._cache = cache
-
-    def __len__(self) -> int:
-        return self._cache.sections["cards"]
-
-    def __getitem__(self, i: int) -> bytes:
-        return self._cache.row(range(len(self))[i])
