@@ -16,14 +16,14 @@ import os
 import re
 import sys
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from .cards import Card, Cards, no_gc, note_of, segment
 from .problems import Problem
 
-CACHE_VERSION = 11
+CACHE_VERSION = 12
 BUILTIN_IN_WHEEL = Path(__file__).parent / "builtin_cards"
 BUILTIN_IN_CHECKOUT = Path(__file__).parent.parent / "cards"
 
@@ -184,47 +184,49 @@ def load(paths: list[Path], cache_dir: Path | None = None, defer: bool = False) 
 
 def _patch(cached: "_CacheFile", files: list[tuple[str, int, int]], recompile: Callable[[], Cards]) -> Deck | None:
     """The deck after an edit, from the cached deck and the edited files compiled again: the
-    unchanged files' cards are the cache's (read only when asked for), the edited ones' are new.
-    None when an edited file shares a note id with another file (an override or a duplicate): then
-    every file's notes must be merged again."""
+    unchanged files' cards and columns are the cache's (read only when asked for), the edited
+    ones' are new. None when an edited file shares a note id with another file (an override or a
+    duplicate): then every file's notes must be merged again."""
     stats = {path: (mtime, size) for path, mtime, size in cached.fingerprint[1]}
     changed = [f for f in files if stats.get(f[0]) != (f[1], f[2])]
     current = {f[0] for f in files}
     gone = {path for path in stats if path not in current} | {f[0] for f in changed}
-    try:
-        ids, decks, tags, priorities = cached.columns()
-    except _Damaged:
-        return None
     fresh, units = _compile(changed, {})
-    # Every card id of the unchanged files on its own line: a note id is there when "\n{note}/" is.
-    unchanged = "\n" + "\n".join(itertools.chain.from_iterable(
-        ids[start:end] for path, start, end, _ in cached.segments if path not in gone)) + "\n"
-    edited_notes = {note[0] for unit in units.values() for note in unit.notes}  # kept or not
-    shared = re.compile("\n(?:" + "|".join(map(re.escape, edited_notes)) + ")/") if edited_notes else None
-    if not fresh.plain or (shared and shared.search(unchanged)):
+    try:
+        if not fresh.plain or any(cached.note_outside(note[0], gone) for unit in units.values() for note in unit.notes):
+            return None
+        old_notes = len({marshal.loads(cached.row(i))[1] for path, start, end, _ in cached.segments if path in gone
+                         for i in range(start, end)})
+    except _Damaged:
         return None
     old = {seg[0]: seg for seg in cached.segments}
     new = {seg[0]: seg for seg in fresh.cards.segments}
-    columns: tuple[list, list, list, list] = ([], [], [], [])
-    parts, segments = [], []
+    runs = []  # (source, first, end, position in the new deck) of each file's cards, in deck order
+    segments = []
     for path, _, _ in files:
         if path in old and path not in gone:
-            source, (_, start, end, stamp), cols = cached.rows, old[path], (ids, decks, tags, priorities)
+            source, (_, start, end, stamp) = None, old[path]
         elif path in new:
-            source, (_, start, end, stamp), cols = fresh.cards.packed(), new[path], (
-                fresh.cards.ids, fresh.cards.decks, fresh.cards.tags, fresh.cards.priorities)
+            source, (_, start, end, stamp) = fresh.cards, new[path]
         else:
             continue
-        at = len(columns[0])
-        for column, values in zip(columns, cols):
-            column.extend(values[start:end])
-        parts.append((at, source, start))
+        at = segments[-1][2] if segments else 0
+        runs.append((source, start, end, at))
         segments.append((path, at, at + end - start, stamp))
-    old_notes = len({note_of(cid) for path in gone if path in old for cid in ids[old[path][1]:old[path][2]]})
-    order = {path: i for i, (path, _, _) in enumerate(files)}
-    problems = sorted([p for p in cached.problems if p.path not in gone] + fresh.problems,
-                      key=lambda p: order.get(p.path, -1))
-    rows = _Served(_PatchedRows(parts, len(columns[0])), recompile)
+    size = segments[-1][2] if segments else 0
+    rows = _Served(_PatchedRows([(at, cached.rows if source is None else source.packed(), start)
+                                 for source, start, _, at in runs], size), recompile)
+
+    def columns() -> tuple:
+        """The columns of the new deck: slices of the cache's and of the edited files'."""
+        old_columns = cached.columns()
+        out: tuple[list, list, list, list] = ([], [], [], [])
+        for source, start, end, _ in runs:
+            cols = old_columns if source is None else (source.ids, source.decks, source.tags, source.priorities)
+            for column, values in zip(out, cols):
+                column.extend(values[start:end])
+        return out[0], out[1], out[2], "".join(out[3])
+
     placed = {seg[0]: seg[1] for seg in segments}  # each file's first position in the new deck
     old_starts = [seg[1] for seg in cached.segments]
 
@@ -240,8 +242,12 @@ def _patch(cached: "_CacheFile", files: list[tuple[str, int, int]], recompile: C
         path, start, _, _ = cached.segments[bisect.bisect_right(old_starts, row) - 1]
         return None if path in gone else placed[path] + row - start
 
-    cards = Cards(columns[0], columns[1], columns[2], "".join(columns[3]), rows, packed=True, segments=segments,
-                  find=rows.guard(find, lambda fresh_cards, card_id: fresh_cards.positions().get(card_id)))
+    order = {path: i for i, (path, _, _) in enumerate(files)}
+    problems = sorted([p for p in cached.problems if p.path not in gone] + fresh.problems,
+                      key=lambda p: order.get(p.path, -1))
+    cards = Cards(None, None, None, None, rows, packed=True, segments=segments,
+                  columns=rows.guard(columns, lambda f: (f.ids, f.decks, f.tags, f.priorities)),
+                  find=rows.guard(find, lambda f, card_id: f.positions().get(card_id)))
     return Deck(cards, problems, cached.note_count - old_notes + fresh.note_count, [f[0] for f in files])
 
 
@@ -404,9 +410,10 @@ class _CacheFile:
         if zlib.crc32(index) != sections["index_crc"]:
             raise _Damaged
         self.offsets = index[:8 * (n + 1)].cast("Q")
-        self.crcs = index[8 * (n + 1):8 * (n + 1) + 4 * n].cast("I")
-        self.hashes = index[8 * (n + 1) + 4 * n:8 * (n + 1) + 8 * n].cast("I")
-        self.order = index[8 * (n + 1) + 8 * n:].cast("I")
+        words = index[8 * (n + 1):].cast("I")  # after the offsets: 4-byte words
+        self.crcs, self.hashes, self.order = words[:n], words[n:2 * n], words[2 * n:3 * n]
+        notes = sections["notes"]
+        self.note_hashes, self.note_rows = words[3 * n:3 * n + notes], words[3 * n + notes:3 * n + 2 * notes]
         self.buffer = buffer
         self.rows = _CachedRows(self)
 
@@ -432,6 +439,19 @@ class _CacheFile:
         if zlib.crc32(packed) != self.crcs[i]:
             raise _Damaged
         return packed
+
+    def note_outside(self, note_id: str, files: Container[str]) -> bool:
+        """Whether the deck has a note with this id in a file not among `files` (each note's first
+        card is indexed by the note id's hash, as cards are by theirs)."""
+        h = zlib.crc32(note_id.encode())
+        i = bisect.bisect_left(self.note_hashes, h)
+        while i < len(self.note_hashes) and self.note_hashes[i] == h:
+            row = self.note_rows[i]
+            if marshal.loads(self.row(row))[1] == note_id:
+                starts = [seg[1] for seg in self.segments]
+                return self.segments[bisect.bisect_right(starts, row) - 1][0] not in files
+            i += 1
+        return False
 
     def find(self, card_id: str) -> int | None:
         """The row of a card id: its hash looked up in the sorted hashes, the card's id compared."""
@@ -533,19 +553,27 @@ def _write_cache(cache_file: Path, fingerprint: tuple, deck: Deck) -> None:
     """The cache file: the size and CRC-32 of a marshal header (fingerprint, segments, where each
     section starts, problems, files), the header, then the sections, each with its own CRC-32 in the
     header: the index (where each packed card starts, each card's CRC-32, card id hashes in order
-    and the card each belongs to), the columns, and the packed cards one after another."""
+    and the card each belongs to, note id hashes in order and each note's first card), the columns,
+    and the packed cards one after another."""
     cards = deck.cards
     packed = list(cards.packed())  # read once: a patched deck's cards come from the previous cache
     hashes = sorted((zlib.crc32(card_id.encode()), i) for i, card_id in enumerate(cards.ids))
+    first_cards: dict[str, int] = {}
+    for i, card_id in enumerate(cards.ids):
+        first_cards.setdefault(note_of(card_id), i)
+    note_hashes = sorted((zlib.crc32(note_id.encode()), i) for note_id, i in first_cards.items())
     index = b"".join([
         array.array("Q", [0, *itertools.accumulate(map(len, packed))]).tobytes(),
         array.array("I", map(zlib.crc32, packed)).tobytes(),
         array.array("I", [h for h, _ in hashes]).tobytes(),
         array.array("I", [i for _, i in hashes]).tobytes(),
+        array.array("I", [h for h, _ in note_hashes]).tobytes(),
+        array.array("I", [i for _, i in note_hashes]).tobytes(),
     ])
     columns = marshal.dumps((cards.ids, cards.decks, cards.tags, cards.priorities))
     problems = [(p.path, p.line, p.column, p.message) for p in deck.problems]
-    sections = {"cards": len(cards), "index_crc": zlib.crc32(index), "columns_crc": zlib.crc32(columns)}
+    sections = {"cards": len(cards), "notes": len(note_hashes), "index_crc": zlib.crc32(index),
+                "columns_crc": zlib.crc32(columns)}
     header = b""
     for _ in range(2):  # the header's own size moves the sections: settle it, then write it
         start = 12 + len(header) + (-(12 + len(header)) % 8)  # the index aligned for its 8-byte words
