@@ -41,13 +41,16 @@ def generate(folder: Path, notes: int, per_file: int = 100) -> None:
             encoding="utf-8")
 
 
-def median_time(fn, runs: int) -> float:
-    times = []
+def median_times(fns, runs: int) -> list[float]:
+    """The median time of each function, run in turn `runs` times: alternated, so that the machine's
+    load weighs on each alike."""
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        for fn, spent in zip(fns, times):
+            t = time.perf_counter()
+            fn()
+            spent.append(time.perf_counter() - t)
+    return [statistics.median(spent) for spent in times]
 
 
 def main() -> None:
@@ -71,11 +74,10 @@ def main() -> None:
 
         deck = compile_files(files)
         assert not deck.problems, deck.problems[:3]
-        parse = median_time(parse_only, args.runs)
-        compile_ = median_time(lambda: compile_files(files), args.runs)
         cache = Path(tmp) / "cache"
         load([folder], cache)  # fill the cache
-        cached = median_time(lambda: load([folder], cache), args.runs)
+        parse, compile_, cached = median_times([parse_only, lambda: compile_files(files),
+                                                lambda: load([folder], cache)], args.runs)
         print(f"{args.notes} notes, {len(deck.cards)} cards in {len(files)} files (median of {args.runs} runs)")
         print(f"  PyYAML C loader, parse only : {parse * 1000:8.1f} ms")
         print(f"  mlsd-flash compile          : {compile_ * 1000:8.1f} ms   ratio {compile_ / parse:.2f} (target < 1.5)")
