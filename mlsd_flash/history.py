@@ -8,6 +8,7 @@ reported, not "repaired".
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from pathlib import Path
 from typing import Callable, Container, Iterable, Iterator, NamedTuple
@@ -116,11 +117,11 @@ class History:
 
     # -- reading ---------------------------------------------------------------------------
     def states(self) -> dict[str, CardState]:
-        rows = self.conn.execute(
-            "SELECT card_id, state, step, stability, difficulty, due, last_review, reps, lapses, content_hash FROM cards"
-        )
-        new = tuple.__new__
-        return {r[0]: new(CardState, r[1:]) for r in rows}
+        """Every card's state. Ids and states come in two scans in the same (key) order, zipped in C:
+        a heavy user's ninety thousand states arrive without a Python step per card."""
+        rows = self.conn.execute("SELECT state, step, stability, difficulty, due, last_review, reps, lapses, "
+                                 "content_hash FROM cards ORDER BY card_id")
+        return dict(zip(self.reviewed_card_ids(), map(tuple.__new__, itertools.repeat(CardState), rows)))
 
     def state(self, card_id: str) -> CardState | None:
         row = self.conn.execute(
@@ -167,9 +168,10 @@ class History:
         return sum(1 for cid in card_ids if self.conn.execute(lookup, (cid,)).fetchone() is None)
 
     def reviewed_card_ids(self) -> list[str]:
-        """Every card with a history. One joined string split in C: a heavy user's 30,000 ids arrive
-        without a tuple per row (card ids are slugs joined by '/', never holding a newline)."""
-        joined = self.conn.execute("SELECT group_concat(card_id, char(10)) FROM cards").fetchone()[0]
+        """Every card with a history, by id. One joined string split in C: a heavy user's 30,000 ids
+        arrive without a tuple per row (card ids are slugs joined by '/', never holding a newline)."""
+        joined = self.conn.execute("SELECT group_concat(card_id, char(10)) FROM (SELECT card_id FROM cards "
+                                   "ORDER BY card_id)").fetchone()[0]
         return joined.split("\n") if joined else []
 
     # -- aggregates for stats (read-only; summed in SQL so a million reviews stay fast) ------

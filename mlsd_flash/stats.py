@@ -201,38 +201,40 @@ def compute(cards: list[Card], states: dict[str, CardState], day_counts: dict[da
     today_start = start_of(today)
     if not isinstance(cards, Cards):
         cards = Cards.of(cards)
-    # Columns, not cards: a heavy deck is never unpacked; the few cards shown are, by position.
-    in_deck = list(zip(range(len(cards)), cards.decks, map(states.get, cards.ids)))
-    for _, _, s in in_deck:
-        if s is None or s.state == NEW:
+    # Columns, not cards: a heavy deck is never unpacked; the few cards shown are, by position. One
+    # pass puts each card in its deck's group, its due day in the forecast and, once seen, its
+    # predicted recall (`retrievability` inlined) in its group's list.
+    factor = 0.9 ** (1 / decay) - 1
+    groups: dict[str, list[tuple[int, CardState | None]]] = {}
+    recalls: dict[str, list[tuple[float, int, int]]] = {}  # group -> (recall, -lapses, position) of its seen cards
+    lists_of: dict[str, tuple[list, list]] = {}  # deck -> its group's two lists
+    for i, deck, s in zip(range(len(cards)), cards.decks, map(states.get, cards.ids)):
+        lists = lists_of.get(deck)
+        if lists is None:
+            name = deck_group(deck)
+            lists = lists_of[deck] = (groups.setdefault(name, []), recalls.setdefault(name, []))
+        lists[0].append((i, s))
+        if s is None:
             continue
-        i = bisect_right(bounds, s.due)
-        if i < FORECAST_DAYS:
-            due_counts[i] += 1
-        if s.state == REVIEW and s.due < today_start:
+        state, _, stability, _, due, last_review, _, lapses, _ = s
+        if state == NEW:
+            continue
+        day = bisect_right(bounds, due)
+        if day < FORECAST_DAYS:
+            due_counts[day] += 1
+        if state == REVIEW and due < today_start:
             overdue += 1
+        r = (0.0 if stability is None or last_review is None
+             else (1 + factor * max(0, (now_ms - last_review) // DAY_MS) / stability) ** decay)
+        lists[1].append((r, -lapses, i))
     forecast = [{"date": (today + timedelta(days=i)).isoformat(), "due": due_counts[i]}
                 for i in range(FORECAST_DAYS)]
 
     # -- per deck --------------------------------------------------------------------------
-    groups: dict[str, list[tuple[int, CardState | None]]] = {}
-    group_of: dict[str, str] = {}
-    for i, deck, s in in_deck:
-        name = group_of.get(deck) or group_of.setdefault(deck, deck_group(deck))
-        groups.setdefault(name, []).append((i, s))
     deck_stats = []
     all_weak: list[tuple[float, int, int]] = []
-    factor = 0.9 ** (1 / decay) - 1
     for name, members in groups.items():
-        seen: list[tuple[float, int, int]] = []
-        for i, s in members:  # inlined `retrievability`: this loop runs once per card
-            if s is None or s.state == NEW:
-                continue
-            if s.stability is None or s.last_review is None:
-                r = 0.0
-            else:
-                r = (1 + factor * max(0, (now_ms - s.last_review) // DAY_MS) / s.stability) ** decay
-            seen.append((r, -s.lapses, i))
+        seen = recalls[name]
         weak = heapq.nsmallest(WEAKEST, seen)
         all_weak.extend(weak)
         deck_stats.append(DeckStats(name, len(members), len(seen),
