@@ -109,6 +109,9 @@ class Session:
             return None
         now_ms = to_ms(self.now())
         step = self.today.next_learning(self.hidden)
+        if step and self.cards.get(step[1]) is None:  # another process synced a newer deck without it
+            self.hidden.add(step[1])
+            return self.next_card()
         if step and step[0] <= now_ms:
             card_id = step[1]
         elif self.queue.main:

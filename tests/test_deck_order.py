@@ -98,3 +98,22 @@ def test_an_older_history_gets_the_deck_order_on_its_first_review(tmp_path):
     assert list(session.queue.main) == ["a1/definition", "a2/definition"]  # the due review, then a new card
     assert session.queue.new == ["a2/definition"]
     assert list((tmp_path / "backups").iterdir())  # the migration was backed up first
+
+
+def test_a_session_is_not_cut_short_by_another_process_reviewing_a_newer_deck(tmp_path):
+    write(tmp_path / "old" / "a.yaml", notes("a1", "a2"))
+    write(tmp_path / "new" / "a.yaml", notes("a1", "a2", "a3"))
+    path = tmp_path / "history.sqlite3"
+    mine = Session(load([tmp_path / "old"]).cards, open_history(path), Settings(), lambda: T0)
+    # Ten minutes earlier, another process with a newer deck failed a card this one lacks: its
+    # learning step is due before any of this session's.
+    other = Session(load([tmp_path / "new"]).cards, open_history(path), Settings(new_per_day=50),
+                    lambda: T0 - timedelta(minutes=10))
+    while other.next_card().id != "a3/definition":
+        other.answer(GOOD)
+    other.answer(AGAIN)
+    shown = []
+    while (card := mine.next_card()) is not None and len(shown) < 6:
+        shown.append(card.id)
+        mine.answer(AGAIN)  # back in a minute: its learning steps keep coming
+    assert len(shown) == 6 and "a3/definition" not in shown
