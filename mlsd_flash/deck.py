@@ -164,7 +164,7 @@ def load(paths: list[Path], cache_dir: Path | None = None, defer: bool = False) 
         cached = _open_cache(cache_file)
         if cached is not None and cached.fingerprint == fingerprint:
             return cached.deck(recompile)
-        if cached is not None and cached.plain:
+        if cached is not None and cached.fingerprint[0] == CACHE_VERSION and cached.plain:
             deck = _patch(cached, files, recompile)
     if deck is None:
         deck, units = _compile(files, _read_units(units_file) if units_file else {})

@@ -3,8 +3,8 @@
 A heavy user has ninety thousand cards and three million answers; a review shows two hundred of
 them. The `deck` table holds each card's place in deck order and its priority beside its state and
 due time (copied from `cards` by triggers), so the queue reads its learning steps, its first due
-reviews and its first new cards through indexes, and stops reading once the day is full. `sync` keeps the
-table in step with the card files, one changed file at a time.
+reviews and its first new cards through indexes, and stops reading once the day is full. `sync`
+keeps the table in step with the card files, one changed file at a time.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def sync(history: History, cards: Cards) -> None:
     if _synced(history) == fingerprint:
         return
     conn = history.conn
-    with history._write():
+    with history.transaction():
         if _synced(history) == fingerprint:  # another process did it meanwhile
             return
         old = {path: (key, stamp) for path, key, stamp in conn.execute("SELECT path, key, stamp FROM deck_files")}

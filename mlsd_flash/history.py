@@ -225,7 +225,7 @@ class History:
         The state is re-read inside the transaction, so two sessions answering the same card both
         land in the log and the cache follows the later one. Returns the new review's id.
         """
-        with self._write():
+        with self.transaction():
             before = self.state(card_id)
             b = before or CardState(NEW, None, None, None, reviewed_at, None)
             s = schedule(before)
@@ -250,7 +250,7 @@ class History:
         When it was the card's last review, the state from before it is restored exactly. When
         another process has answered the card since, the rows that remain are replayed (their states
         and the card's), so the log and the cache never disagree."""
-        with self._write():
+        with self.transaction():
             row = self.conn.execute(
                 "SELECT card_id, state_before, step_before, stability_before, difficulty_before, due_before,"
                 " last_review_before FROM reviews WHERE id = ?", (review_id,)).fetchone()
@@ -271,11 +271,11 @@ class History:
             return card_id
 
     def bury(self, card_id: str, until_ms: int) -> None:
-        with self._write():
+        with self.transaction():
             self.conn.execute("INSERT OR REPLACE INTO buried (card_id, until) VALUES (?, ?)", (card_id, until_ms))
 
     def unbury(self, card_id: str) -> None:
-        with self._write():
+        with self.transaction():
             self.conn.execute("DELETE FROM buried WHERE card_id = ?", (card_id,))
 
     def rebuild(self, replay: Callable[[str, list[tuple[int, int, int | None]]], CardState]) -> int:
@@ -284,7 +284,7 @@ class History:
 
         The log is read and the cache written in one write transaction: an answer made meanwhile in
         another process waits for it, and is never dropped from the cache."""
-        with self._write():
+        with self.transaction():
             by_card, hashes = self._answers_by_card()
             self.conn.execute("DELETE FROM cards")
             for card_id, answers in by_card.items():
@@ -300,14 +300,14 @@ class History:
 
     def suspend(self, card_ids: Iterable[str], at_ms: int, reason: str | None = None) -> int:
         """Suspend cards; returns how many were not suspended already."""
-        with self._write():
+        with self.transaction():
             before = self.conn.total_changes
             self.conn.executemany("INSERT OR IGNORE INTO suspended (card_id, since, reason) VALUES (?, ?, ?)",
                                   ((c, at_ms, reason) for c in card_ids))
             return self.conn.total_changes - before
 
     def unsuspend(self, card_ids: Iterable[str]) -> int:
-        with self._write():
+        with self.transaction():
             before = self.conn.total_changes
             self.conn.executemany("DELETE FROM suspended WHERE card_id = ?", ((c,) for c in card_ids))
             return self.conn.total_changes - before
@@ -316,7 +316,7 @@ class History:
         return {r[0] for r in self.conn.execute("SELECT card_id FROM leeches")}
 
     def mark_leech(self, card_id: str, at_ms: int, suspend: bool) -> None:
-        with self._write():
+        with self.transaction():
             self.conn.execute("INSERT OR IGNORE INTO leeches (card_id, since) VALUES (?, ?)", (card_id, at_ms))
             if suspend:
                 self.conn.execute("INSERT OR IGNORE INTO suspended (card_id, since, reason) VALUES (?, ?, 'leech')",
@@ -325,7 +325,7 @@ class History:
     def forget(self, card_ids: Iterable[str], at_ms: int) -> int:
         """Put cards back to new, as Anki's Forget does: the log keeps every review, and a reset is
         recorded, from which the card's state starts again. Returns how many had a state to reset."""
-        with self._write():
+        with self.transaction():
             count = 0
             for card_id in card_ids:
                 if self.conn.execute("SELECT 1 FROM cards WHERE card_id = ?", (card_id,)).fetchone():
@@ -341,7 +341,7 @@ class History:
     def purge(self, card_ids: Iterable[str]) -> int:
         """Delete the log and state of cards (used for orphans the user chose to remove)."""
         ids = list(card_ids)
-        with self._write():
+        with self.transaction():
             for card_id in ids:
                 self.conn.execute("DELETE FROM reviews WHERE card_id = ?", (card_id,))
                 self.conn.execute("DELETE FROM cards WHERE card_id = ?", (card_id,))
@@ -373,7 +373,7 @@ class History:
         card they touch in time order, so its log rows and state are what one place would have given.
         An answer already in the log (same card, same millisecond) is skipped: adding twice adds nothing.
         Returns (answers added, cards affected). One transaction: all or nothing."""
-        with self._write():
+        with self.transaction():
             added: dict[str, int] = {}
             for card_id, rating, at, duration, origin in rows:
                 if self.conn.execute("SELECT 1 FROM reviews WHERE card_id = ? AND reviewed_at = ?",
@@ -445,7 +445,9 @@ class History:
             (card_id, s.state, s.step, s.stability, s.difficulty, s.due, s.last_review, s.reps, s.lapses,
              s.content_hash))
 
-    def _write(self):
+    def transaction(self):
+        """One durable write transaction: BEGIN IMMEDIATE ... COMMIT, a busy or read-only database
+        turned into a HistoryError."""
         return _Transaction(self.conn, self.path)
 
 

@@ -31,7 +31,7 @@ def session_at_t0(cards: list[Card], states: dict[str, CardState] | None = None,
                   buried: tuple[str, ...] = (), rng=None) -> Session:
     """A session at T0 over a history holding `states`."""
     history = open_history(":memory:")
-    with history._write():
+    with history.transaction():
         for card_id, state in (states or {}).items():
             history._put_state(card_id, state)
     for card_id in buried:
