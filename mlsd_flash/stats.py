@@ -338,7 +338,7 @@ def gather(history: History, cards: list[Card], settings: Settings, now: datetim
     local = now.astimezone(tz)
     today = (local - timedelta(hours=rollover)).date()
     ids = (cards.ids if isinstance(cards, Cards) else [c.id for c in cards]) if only_selected else None
-    day_counts = reviews_per_day(history, today, rollover, tz, ids)
+    day_counts = reviews_per_day(history, today, rollover, tz, ids, days)
     since = {w: day_start(today - timedelta(days=w - 1), rollover, tz) for w in WINDOWS}
     rows = history.retention_counts(since[max(WINDOWS)], since[min(WINDOWS)], MATURE_DAYS * DAY_MS, ids)
     today_reviews = history.reviews_since(day_start(today, rollover, tz))
@@ -359,13 +359,14 @@ def gather(history: History, cards: list[Card], settings: Settings, now: datetim
 
 
 def reviews_per_day(history: History, today: date, rollover: int, tz: tzinfo | None,
-                    card_ids: list[str] | None = None) -> dict[date, int]:
-    """Reviews per learner day from the first review to today (days without reviews left out)."""
+                    card_ids: list[str] | None = None, days: int = 182) -> dict[date, int]:
+    """Reviews per learner day from the first review to today (days without reviews left out).
+    Days before the last `days` count 1 for any number of reviews: the streaks need no more."""
     first = history.first_review_at()
     if first is None:
         return {}
     label = (datetime.fromtimestamp(first / 1000, timezone.utc).astimezone(tz) - timedelta(hours=rollover)).date()
     labels = [label + timedelta(days=i) for i in range(max(0, (today - label).days) + 2)]
     bounds = [day_start(d, rollover, tz) for d in labels]
-    counts = history.review_counts(bounds, card_ids)
+    counts = history.review_counts(bounds, card_ids, exact_from=len(labels) - days - 2)
     return {d: n for d, n in zip(labels, counts) if n and d <= today}
