@@ -404,9 +404,9 @@ def numbered_decks(decks: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def _is_personal(card: Card, builtin_dir: Path) -> bool:
+def _is_personal(path: str, builtin_dir: Path) -> bool:
     try:
-        Path(card.path).resolve().relative_to(builtin_dir)
+        Path(path).resolve().relative_to(builtin_dir)
     except ValueError:
         return True
     return False
@@ -418,10 +418,11 @@ def build_notes(cards: Iterable[Card], builtin_dir: Path, progress: Callable[[in
     `deck_names` numbers the built-in decks (see `numbered_decks`; by default, from `cards`)."""
     cards = list(cards)
     builtin_dir = Path(builtin_dir).resolve()
+    # Resolved once per file, not per card: a path's resolution asks the file system.
+    personal_paths = {path: _is_personal(path, builtin_dir) for path in {c.path for c in cards}}
     if deck_names is None:
-        deck_names = numbered_decks(c.deck for c in cards if not _is_personal(c, builtin_dir))
+        deck_names = numbered_decks(c.deck for c in cards if not personal_paths[c.path])
     case_notes = {c.note_id for c in cards if c.facet in _CASE_ONLY or c.question.startswith(f"Case: {c.title}. ")}
-    personal_paths: dict[str, bool] = {}
     specs: dict[str, NoteSpec] = {}
     for card in cards:
         spec = specs.get(card.anki_id)
@@ -430,8 +431,6 @@ def build_notes(cards: Iterable[Card], builtin_dir: Path, progress: Callable[[in
             if progress:
                 progress(1)
             continue
-        if card.path not in personal_paths:
-            personal_paths[card.path] = _is_personal(card, builtin_dir)
         parts = [ROOT_DECK, *personal_deck(card.deck)] if personal_paths[card.path] else \
             [ROOT_DECK, deck_names.get(card.deck, card.deck)]
         tags = list(card.tags)
