@@ -173,6 +173,7 @@ class Cards(Sequence):
 
 
 def segment(path: str, ids: list[str], priorities: str, start: int, end: int) -> tuple[str, int, int, int]:
+    """The segment of cards `start` to `end`, from the file `path`, with its stamp."""
     stamp = zlib.crc32(priorities[start:end].encode(), zlib.crc32("\n".join(ids[start:end]).encode()))
     return path, start, end, stamp
 

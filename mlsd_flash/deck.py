@@ -1,7 +1,9 @@
 """The loaded deck: which files make it up, their compiled cards in deck order, and a cache.
 
 Loading every YAML file on each command would slow every command down, so the compiled cards of an
-unchanged set of files (same paths, sizes and modification times) are read back from a cache file.
+unchanged set of files (same paths, sizes and modification times) are read back from a cache file,
+in place and only as far as a command needs; after an edit, only the edited files are parsed and
+patched in (see docs/performance.md).
 """
 
 from __future__ import annotations
