@@ -59,6 +59,14 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+def script(path: Path, body: str) -> Path:
+    """An executable Python script (a scripted $EDITOR)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"#!{sys.executable}\n" + textwrap.dedent(body).lstrip(), encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
 SAMPLE = """
 deck: Toy::Sampling
 tags: [data]

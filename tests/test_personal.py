@@ -7,13 +7,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, ended, run, spawn, write
+from conftest import ROOT, ended, run, script, spawn, write
 
 from mlsd_flash import personal
 from mlsd_flash.deck import load
@@ -44,14 +42,6 @@ def history_of(home: Path, card_id: str):
         return history.reviews(card_id), history.state(card_id)
     finally:
         history.close()
-
-
-def script(path: Path, body: str) -> Path:
-    """An executable Python script (a scripted $EDITOR)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"#!{sys.executable}\n" + textwrap.dedent(body).lstrip(), encoding="utf-8")
-    path.chmod(0o755)
-    return path
 
 
 def added(result) -> str:

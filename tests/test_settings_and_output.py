@@ -6,24 +6,14 @@ from __future__ import annotations
 import json
 import os
 import stat
-import sys
-import textwrap
 
 import pytest
 
-from conftest import SAMPLE, run, write
+from conftest import SAMPLE, run, script, write
 
 
 def settings_file(home):
     return home / "config.yaml"
-
-
-def script(path, body: str):
-    """An executable Python script (a scripted $EDITOR)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"#!{sys.executable}\n" + textwrap.dedent(body).lstrip(), encoding="utf-8")
-    path.chmod(0o755)
-    return path
 
 
 def workdir(tmp_path):
