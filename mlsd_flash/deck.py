@@ -230,7 +230,6 @@ def _patch(cached: "_CacheFile", files: list[tuple[str, int, int]], recompile: C
         return out[0], out[1], out[2], "".join(out[3])
 
     placed = {seg[0]: seg[1] for seg in segments}  # each file's first position in the new deck
-    old_starts = [seg[1] for seg in cached.segments]
 
     def find(card_id: str) -> int | None:
         """A card's position: an edited file's from its compile, another's from the cache's index."""
@@ -241,7 +240,7 @@ def _patch(cached: "_CacheFile", files: list[tuple[str, int, int]], recompile: C
         row = cached.find(card_id)
         if row is None:
             return None
-        path, start, _, _ = cached.segments[bisect.bisect_right(old_starts, row) - 1]
+        path, start, _, _ = cached.segment_of(row)
         return None if path in gone else placed[path] + row - start
 
     order = {path: i for i, (path, _, _) in enumerate(files)}
@@ -411,6 +410,7 @@ class _CacheFile:
 
     def __init__(self, buffer: mmap.mmap, header: tuple):
         self.fingerprint, self.segments, self.sections, problems, self.note_count, self.files, self.plain = header
+        self.segment_starts = [seg[1] for seg in self.segments]
         self.problems = [Problem(*p) for p in problems]
         sections, n = self.sections, self.sections["cards"]
         if len(buffer) != sections["end"]:
@@ -457,10 +457,13 @@ class _CacheFile:
         while i < len(self.note_hashes) and self.note_hashes[i] == h:
             row = self.note_rows[i]
             if marshal.loads(self.row(row))[1] == note_id:
-                starts = [seg[1] for seg in self.segments]
-                return self.segments[bisect.bisect_right(starts, row) - 1][0] not in files
+                return self.segment_of(row)[0] not in files
             i += 1
         return False
+
+    def segment_of(self, row: int) -> tuple[str, int, int, int]:
+        """The segment (file, start, end, stamp) holding a row."""
+        return self.segments[bisect.bisect_right(self.segment_starts, row) - 1]
 
     def rows_between(self, start: int, end: int) -> list[bytes]:
         """Rows `start` to `end`, checked against their CRC-32s in one pass."""
