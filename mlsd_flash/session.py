@@ -109,18 +109,18 @@ class Session:
             return None
         now_ms = to_ms(self.now())
         step = self.today.next_learning(self.hidden)
-        if step and self.cards.get(step[1]) is None:  # another process synced a newer deck without it
+        step_card = self.cards.get(step[1]) if step else None
+        if step and step_card is None:  # another process synced a newer deck without it
             self.hidden.add(step[1])
             return self.next_card()
         if step and step[0] <= now_ms:
-            card_id = step[1]
+            self.current = step_card
         elif self.queue.main:
-            card_id = self.queue.main[0]
+            self.current = self.cards.get(self.queue.main[0])
         elif step and step[0] <= now_ms + LEARN_AHEAD_MS and step[0] < self.day.end:
-            card_id = step[1]
+            self.current = step_card
         else:
-            card_id = None
-        self.current = None if card_id is None else self.cards.get(card_id)
+            self.current = None
         return self.current
 
     def remaining(self) -> tuple[int, int, int]:
